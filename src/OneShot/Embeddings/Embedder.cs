@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Text;
+using OneShot.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Embeddings;
+
+/// <summary>
+/// An embedder built from a backbone network: images <c>[N,C,H,W]</c> in, embeddings <c>[N,D]</c> out.
+/// </summary>
+/// <remarks>
+/// <see cref="Embed"/> and <see cref="GetFingerprint"/> are safe to call from many threads at once.
+/// Training the <see cref="Network"/>, loading weights into it and <see cref="Dispose"/> are not.
+/// </remarks>
+public sealed class Embedder : IEmbedder
+{
+    private const int MaxBatch = 256;
+    private bool _disposed;
+
+    private Embedder(EmbedderOptions options, nn.Module<Tensor, Tensor> network, Device device)
+    {
+        Options = options;
+        Network = network;
+        Device = device;
+        EmbeddingSize = MeasureEmbeddingSize();
+    }
+
+    /// <summary>The options this embedder was built from.</summary>
+    public EmbedderOptions Options { get; }
+
+    /// <summary>
+    /// The backbone network, for training and fine-tuning. Its state-dict keys are the weight keys of model files.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Network { get; }
+
+    /// <inheritdoc />
+    public string Architecture => Options.Backbone.Architecture;
+
+    /// <inheritdoc />
+    public ImagePreprocessing Preprocessing => Options.Preprocessing;
+
+    /// <inheritdoc />
+    public int EmbeddingSize { get; }
+
+    /// <inheritdoc />
+    public Device Device { get; }
+
+    /// <summary>Builds an embedder with freshly initialised weights.</summary>
+    /// <param name="options">The backbone, preprocessing and device; defaults to a 28x28 grayscale Conv4.</param>
+    public static Embedder Create(EmbedderOptions? options = null)
+    {
+        options ??= new EmbedderOptions();
+        Device device = Devices.Resolve(options.Device);
+        var network = options.Backbone.Build(options.Preprocessing.Channels);
+        network.to(device);
+        network.eval();
+        return new Embedder(options, network, device);
+    }
+
+    /// <inheritdoc />
+    public Tensor Embed(Tensor images)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(images);
+        CheckInput(images);
+        if (Network.training)
+        {
+            Network.eval();
+        }
+
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        long n = images.shape[0];
+        Tensor result;
+        if (n <= MaxBatch)
+        {
+            result = Forward(images.to(Device)).cpu();
+        }
+        else
+        {
+            var parts = new List<Tensor>();
+            for (long start = 0; start < n; start += MaxBatch)
+            {
+                long length = Math.Min(MaxBatch, n - start);
+                parts.Add(Forward(images.narrow(0, start, length).to(Device)).cpu());
+            }
+
+            result = cat(parts, 0);
+        }
+
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the network (and the optional L2 normalisation) on <paramref name="images"/> already on
+    /// <see cref="Device"/>, in whatever mode the network is in, recording gradients when enabled.
+    /// This is the training path; <see cref="Embed"/> is the inference path.
+    /// </summary>
+    public Tensor Forward(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (!Options.L2Normalize)
+        {
+            return Network.forward(images);
+        }
+
+        using var raw = Network.forward(images);
+        return nn.functional.normalize(raw, p: 2, dim: 1);
+    }
+
+    /// <inheritdoc />
+    public EmbedderFingerprint GetFingerprint()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var scope = NewDisposeScope())
+        {
+            foreach (var (name, tensor) in Network.state_dict().OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join('x', tensor.shape)}|"));
+                using var cpu = tensor.detach().cpu().contiguous();
+                hash.AppendData(cpu.bytes);
+            }
+        }
+
+        string options = $"{Options.Backbone.ToCanonicalString()};l2={Options.L2Normalize}";
+        return new EmbedderFingerprint(
+            Architecture,
+            options,
+            Preprocessing.ToCanonicalString(),
+            Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            Network.Dispose();
+        }
+    }
+
+    private void CheckInput(Tensor images)
+    {
+        var p = Preprocessing;
+        if (images.dim() != 4 || images.shape[1] != p.Channels || images.shape[2] != p.Height || images.shape[3] != p.Width)
+        {
+            throw new ArgumentException(
+                $"Expected images of shape [N,{p.Channels},{p.Height},{p.Width}] for this {Architecture} embedder; got [{string.Join(",", images.shape)}].",
+                nameof(images));
+        }
+
+        if (images.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException($"Expected float32 images; got {images.dtype}.", nameof(images));
+        }
+    }
+
+    private int MeasureEmbeddingSize()
+    {
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var p = Preprocessing;
+        var probe = zeros(new long[] { 1, p.Channels, p.Height, p.Width }, device: Device);
+        return (int)Forward(probe).shape[1];
+    }
+}
