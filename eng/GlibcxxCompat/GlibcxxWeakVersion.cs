@@ -177,7 +177,7 @@ namespace OneShot.Build
     }
 
     /// <summary>MSBuild task: marks a GLIBCXX version requirement weak in each of <see cref="Files"/>.</summary>
-    public sealed class MarkGlibcxxVersionWeak : Task
+    public sealed class MarkGlibcxxVersionWeak : Microsoft.Build.Utilities.Task
     {
         /// <summary>The shared objects to patch (build or publish output copies only).</summary>
         [Required]
