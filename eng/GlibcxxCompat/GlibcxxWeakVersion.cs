@@ -78,6 +78,7 @@ namespace OneShot.Build
                 throw new InvalidDataException($"'{sourceName}' has section headers of {shentsize} bytes; expected at least 64.");
             }
 
+            Check(data, (long)shoff, checked(shnum * shentsize), sourceName);
             bool sawVersion = false;
             for (int i = 0; i < shnum; i++)
             {
