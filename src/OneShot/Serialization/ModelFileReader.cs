@@ -76,7 +76,7 @@ internal static class ModelFileReader
                 $"Weights file '{path}' has {weights.LongLength} bytes with SHA-256 {sha}, but {ModelFile.MetadataFileName} records {json.Weights.Bytes} bytes with SHA-256 {json.Weights.Sha256}: the weights were changed or the save was interrupted.");
         }
 
-        var embedder = Embedder.Create(metadata.Options with { Device = device });
+        var embedder = CreateWithoutTouchingRandomState(metadata.Options with { Device = device });
         try
         {
             using (var scope = NewDisposeScope())
@@ -98,6 +98,23 @@ internal static class ModelFileReader
         {
             embedder.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the network; its random initialisation is overwritten by the loaded weights, so the global
+    /// CPU generator is restored and loading a model does not change a seeded run's random numbers.
+    /// </summary>
+    private static Embedder CreateWithoutTouchingRandomState(EmbedderOptions options)
+    {
+        using var state = random.get_rng_state();
+        try
+        {
+            return Embedder.Create(options);
+        }
+        finally
+        {
+            random.set_rng_state(state);
         }
     }
 
