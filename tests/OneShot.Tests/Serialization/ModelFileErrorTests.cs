@@ -140,7 +140,7 @@ public sealed class ModelFileErrorTests : IDisposable
 
         Load().Should().Throw<ModelFormatException>()
             .Where(e => e.FilePath == JsonPath)
-            .WithMessage($"Model metadata '{JsonPath}' names the unknown architecture 'resnet99'; this OneShot (0.1.0) knows: conv4.");
+            .WithMessage($"Model metadata '{JsonPath}' names the unknown architecture 'resnet99'; this OneShot ({ModelFileWriter.LibraryVersion}) knows: conv4.");
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class ModelFileErrorTests : IDisposable
 
         Load().Should().Throw<ModelFormatException>()
             .Where(e => e.FilePath == JsonPath)
-            .WithMessage("*has format version 2; this OneShot (0.1.0) reads versions 1 to 1. Update OneShot to load it.");
+            .WithMessage($"*has format version 2; this OneShot ({ModelFileWriter.LibraryVersion}) reads versions 1 to 1. Update OneShot to load it.");
     }
 
     [Fact]

@@ -41,7 +41,8 @@ public sealed class ModelFileTests : IDisposable
         ModelFile.Save(embedder, dir, "glyph test model", new Dictionary<string, string> { ["episodes"] = "200", ["dataset"] = "generated" });
 
         string text = File.ReadAllText(Path.Combine(dir, ModelFile.MetadataFileName));
-        text.Should().StartWith("{\n  \"formatVersion\": 1,\n  \"libraryVersion\": \"0.1.0\",\n  \"architecture\": \"conv4\",");
+        ModelFileWriter.LibraryVersion.Should().MatchRegex(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$");
+        text.Should().StartWith($"{{\n  \"formatVersion\": 1,\n  \"libraryVersion\": \"{ModelFileWriter.LibraryVersion}\",\n  \"architecture\": \"conv4\",");
         using var json = JsonDocument.Parse(text);
         var root = json.RootElement;
         root.GetProperty("backbone").GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()).Should().Equal(8, 16, 16, 32);
