@@ -1,0 +1,57 @@
+using OneShot.Embeddings;
+
+namespace OneShot.Serialization;
+
+/// <summary>
+/// Saves and loads an <see cref="Embedder"/> as a model directory: <c>weights.bin</c> (the network's
+/// state dictionary in TorchSharp's own format, readable by <c>Module.load</c> and written by PyTorch users
+/// with TorchSharp's exportsd.py) and <c>model.json</c> (architecture, options, preprocessing, normalisation,
+/// embedding size, the SHA-256 of the weights, and optional notes).
+/// </summary>
+/// <remarks>
+/// Each file is written to a temporary file and renamed, weights first and <c>model.json</c> last, so a failed
+/// save leaves the previous model intact, and a save interrupted between the two files is detected on load
+/// by the weights hash. Loading checks keys, shapes and element types strictly.
+/// </remarks>
+public static class ModelFile
+{
+    /// <summary>The model-file format version this library writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The metadata file name in a model directory.</summary>
+    public const string MetadataFileName = "model.json";
+
+    /// <summary>The weights file name in a model directory.</summary>
+    public const string WeightsFileName = "weights.bin";
+
+    /// <summary>Saves <paramref name="embedder"/> to <paramref name="directory"/>, creating it when needed and replacing a model already there.</summary>
+    /// <param name="embedder">The embedder to save.</param>
+    /// <param name="directory">The model directory.</param>
+    /// <param name="description">Optional free text stored in <c>model.json</c>.</param>
+    /// <param name="trainingInfo">Optional free-form facts about training stored in <c>model.json</c>.</param>
+    /// <exception cref="ArgumentException">The embedder's architecture cannot be stored in a model file.</exception>
+    /// <exception cref="IOException">A file could not be written; the previous model files are left intact.</exception>
+    public static void Save(
+        Embedder embedder,
+        string directory,
+        string? description = null,
+        IReadOnlyDictionary<string, string>? trainingInfo = null) =>
+        ModelFileWriter.Save(embedder, directory, description, trainingInfo, beforeCommit: null);
+
+    /// <summary>Loads the embedder saved in <paramref name="directory"/>, rebuilt from its metadata alone.</summary>
+    /// <param name="directory">The model directory.</param>
+    /// <param name="device">Where the loaded embedder runs.</param>
+    /// <returns>A new embedder the caller owns (and disposes).</returns>
+    /// <exception cref="ModelFormatException">
+    /// The directory or a file is missing, <c>model.json</c> is invalid, of a newer format or names an unknown
+    /// architecture, the weights do not match their recorded hash, are truncated, or do not fit the network
+    /// (<see cref="StateDictMismatchException"/>). The message names the file.
+    /// </exception>
+    public static Embedder Load(string directory, DeviceChoice device = DeviceChoice.Auto) =>
+        ModelFileReader.Load(directory, device);
+
+    /// <summary>Reads <c>model.json</c> of <paramref name="directory"/> without loading the weights.</summary>
+    /// <param name="directory">The model directory.</param>
+    /// <exception cref="ModelFormatException"><c>model.json</c> is missing or invalid; the message names it.</exception>
+    public static ModelMetadata ReadMetadata(string directory) => ModelFileReader.ReadMetadata(directory).Metadata;
+}

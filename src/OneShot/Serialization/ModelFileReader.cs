@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using OneShot.Data;
+using OneShot.Embeddings;
+using static TorchSharp.torch;
+
+namespace OneShot.Serialization;
+
+/// <summary>Reads a model directory (see <see cref="ModelFile"/>), turning every problem into a <see cref="ModelFormatException"/>.</summary>
+internal static class ModelFileReader
+{
+    /// <summary>Reads and validates <c>model.json</c>; returns the raw JSON and the public metadata.</summary>
+    public static (ModelJson Json, ModelMetadata Metadata) ReadMetadata(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelFormatException(directory, $"Model directory '{directory}' does not exist; expected a folder holding {ModelFile.MetadataFileName} and {ModelFile.WeightsFileName} written by ModelFile.Save.");
+        }
+
+        string path = Path.Combine(directory, ModelFile.MetadataFileName);
+        byte[] bytes = ReadFile(path, "model metadata");
+        var json = Parse(bytes, path);
+        var codec = BackboneRegistry.Find(json.Architecture)
+            ?? throw new ModelFormatException(path, $"Model metadata '{path}' names the unknown architecture '{json.Architecture}'; this OneShot ({ModelFileWriter.LibraryVersion}) knows: {string.Join(", ", BackboneRegistry.Architectures)}.");
+        if (json.Weights.Format != WeightsJson.TorchSharpStateDict)
+        {
+            throw new ModelFormatException(path, $"Model metadata '{path}' names the weights format '{json.Weights.Format}'; expected '{WeightsJson.TorchSharpStateDict}'.");
+        }
+
+        string file = json.Weights.File;
+        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
+        {
+            throw new ModelFormatException(path, $"Model metadata '{path}' names the weights file '{file}'; expected a plain file name inside the model directory.");
+        }
+
+        EmbedderOptions options;
+        try
+        {
+            options = new EmbedderOptions
+            {
+                Backbone = codec.Read(json.Backbone),
+                Preprocessing = ToPreprocessing(json.Preprocessing),
+                L2Normalize = json.L2Normalize,
+            };
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new ModelFormatException(path, $"Model metadata '{path}' holds invalid {json.Architecture} options: {e.Message}", e);
+        }
+
+        var metadata = new ModelMetadata
+        {
+            FormatVersion = json.FormatVersion,
+            LibraryVersion = json.LibraryVersion,
+            Options = options,
+            EmbeddingSize = json.EmbeddingSize,
+            WeightsSha256 = json.Weights.Sha256,
+            Description = json.Description,
+            TrainingInfo = json.TrainingInfo ?? new Dictionary<string, string>(),
+        };
+        return (json, metadata);
+    }
+
+    /// <summary>Loads the embedder of <paramref name="directory"/> onto <paramref name="device"/>.</summary>
+    public static Embedder Load(string directory, DeviceChoice device)
+    {
+        var (json, metadata) = ReadMetadata(directory);
+        string path = Path.Combine(directory, json.Weights.File);
+        byte[] weights = ReadFile(path, "model weights");
+        string sha = Convert.ToHexStringLower(SHA256.HashData(weights));
+        if (weights.LongLength != json.Weights.Bytes || !string.Equals(sha, json.Weights.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModelFormatException(
+                path,
+                $"Weights file '{path}' has {weights.LongLength} bytes with SHA-256 {sha}, but {ModelFile.MetadataFileName} records {json.Weights.Bytes} bytes with SHA-256 {json.Weights.Sha256}: the weights were changed or the save was interrupted.");
+        }
+
+        var embedder = CreateWithoutTouchingRandomState(metadata.Options with { Device = device });
+        try
+        {
+            using (var scope = NewDisposeScope())
+            using (var loaded = StateDictReader.Read(weights, path))
+            {
+                StateDictLoader.CopyInto(embedder.Network, loaded, path);
+            }
+
+            if (embedder.EmbeddingSize != json.EmbeddingSize)
+            {
+                throw new ModelFormatException(
+                    Path.Combine(directory, ModelFile.MetadataFileName),
+                    $"Model metadata '{Path.Combine(directory, ModelFile.MetadataFileName)}' records embedding size {json.EmbeddingSize}, but the rebuilt {json.Architecture} network produces {embedder.EmbeddingSize}.");
+            }
+
+            return embedder;
+        }
+        catch
+        {
+            embedder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the network; its random initialisation is overwritten by the loaded weights, so the global
+    /// CPU generator is restored and loading a model does not change a seeded run's random numbers.
+    /// </summary>
+    private static Embedder CreateWithoutTouchingRandomState(EmbedderOptions options)
+    {
+        using var state = random.get_rng_state();
+        try
+        {
+            return Embedder.Create(options);
+        }
+        finally
+        {
+            random.set_rng_state(state);
+        }
+    }
+
+    private static ModelJson Parse(byte[] bytes, string path)
+    {
+        try
+        {
+            using (var document = JsonDocument.Parse(bytes))
+            {
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object
+                    || !root.TryGetProperty("formatVersion", out var version)
+                    || version.ValueKind != JsonValueKind.Number
+                    || !version.TryGetInt32(out int number))
+                {
+                    throw new ModelFormatException(path, $"Model metadata '{path}' has no integer \"formatVersion\"; expected a JSON object written by ModelFile.Save.");
+                }
+
+                if (number > ModelFile.FormatVersion || number < 1)
+                {
+                    throw new ModelFormatException(
+                        path,
+                        $"Model metadata '{path}' has format version {number}; this OneShot ({ModelFileWriter.LibraryVersion}) reads versions 1 to {ModelFile.FormatVersion}. {(number > ModelFile.FormatVersion ? "Update OneShot to load it." : string.Empty)}".TrimEnd());
+                }
+            }
+
+            return JsonSerializer.Deserialize(bytes, ModelJsonContext.Default.ModelJson)
+                ?? throw new ModelFormatException(path, $"Model metadata '{path}' is JSON null; expected an object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(path, $"Model metadata '{path}' is not valid: {e.Message}", e);
+        }
+    }
+
+    private static ImagePreprocessing ToPreprocessing(PreprocessingJson json) => new()
+    {
+        Color = json.Color switch
+        {
+            "grayscale" => ColorMode.Grayscale,
+            "rgb" => ColorMode.Rgb,
+            _ => throw new ArgumentException($"preprocessing.color is '{json.Color}'; expected 'grayscale' or 'rgb'."),
+        },
+        Width = json.Width,
+        Height = json.Height,
+        Invert = json.Invert,
+        Mean = json.Mean,
+        Std = json.Std,
+    };
+
+    private static byte[] ReadFile(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ModelFormatException(path, $"The {what} file '{path}' was not found; a model directory holds {ModelFile.MetadataFileName} and {ModelFile.WeightsFileName} written by ModelFile.Save.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, $"The {what} file '{path}' could not be read: {e.Message}", e);
+        }
+    }
+}

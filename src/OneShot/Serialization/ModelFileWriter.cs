@@ -1,0 +1,103 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.IO;
+using static TorchSharp.torch;
+
+namespace OneShot.Serialization;
+
+/// <summary>Writes a model directory (see <see cref="ModelFile"/>).</summary>
+internal static class ModelFileWriter
+{
+    /// <summary>The informational version of this library, without a source-revision suffix.</summary>
+    public static string LibraryVersion { get; } = ReadLibraryVersion();
+
+    /// <summary>
+    /// Saves <paramref name="embedder"/>. <paramref name="beforeCommit"/>, when given, is called with each file
+    /// name after its content is written to the temporary file and before it replaces the target (a test hook
+    /// for failures mid-save).
+    /// </summary>
+    public static void Save(
+        Embedder embedder,
+        string directory,
+        string? description,
+        IReadOnlyDictionary<string, string>? trainingInfo,
+        Action<string>? beforeCommit)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var options = embedder.Options;
+        var codec = BackboneRegistry.Find(options.Backbone.Architecture)
+            ?? throw new ArgumentException(
+                $"Architecture '{options.Backbone.Architecture}' cannot be saved to a model file; known: {string.Join(", ", BackboneRegistry.Architectures)}.",
+                nameof(embedder));
+
+        // Fails fast on a disposed embedder, before any file is touched.
+        _ = embedder.GetFingerprint();
+        byte[] weights;
+        using (var scope = NewDisposeScope())
+        {
+            weights = StateDictWriter.ToBytes(embedder.Network.state_dict());
+        }
+
+        var json = new ModelJson
+        {
+            FormatVersion = ModelFile.FormatVersion,
+            LibraryVersion = LibraryVersion,
+            Architecture = codec.Architecture,
+            Backbone = codec.Write(options.Backbone),
+            Preprocessing = ToJson(options.Preprocessing),
+            L2Normalize = options.L2Normalize,
+            EmbeddingSize = embedder.EmbeddingSize,
+            Weights = new WeightsJson
+            {
+                File = ModelFile.WeightsFileName,
+                Format = WeightsJson.TorchSharpStateDict,
+                Bytes = weights.Length,
+                Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)),
+            },
+            Description = description,
+            TrainingInfo = trainingInfo is null ? null : new Dictionary<string, string>(trainingInfo, StringComparer.Ordinal),
+        };
+        byte[] metadata = JsonSerializer.SerializeToUtf8Bytes(json, ModelJsonContext.Default.ModelJson);
+
+        Directory.CreateDirectory(directory);
+        WriteFile(Path.Combine(directory, ModelFile.WeightsFileName), weights, beforeCommit);
+        WriteFile(Path.Combine(directory, ModelFile.MetadataFileName), metadata, beforeCommit);
+    }
+
+    /// <summary>The JSON form of a colour mode.</summary>
+    public static string ColorName(ColorMode color) => color switch
+    {
+        ColorMode.Grayscale => "grayscale",
+        ColorMode.Rgb => "rgb",
+        _ => throw new ArgumentOutOfRangeException(nameof(color), color, "Unknown colour mode."),
+    };
+
+    private static PreprocessingJson ToJson(ImagePreprocessing p) => new()
+    {
+        Color = ColorName(p.Color),
+        Width = p.Width,
+        Height = p.Height,
+        Invert = p.Invert,
+        Mean = [.. p.Mean],
+        Std = [.. p.Std],
+    };
+
+    private static void WriteFile(string path, byte[] content, Action<string>? beforeCommit) =>
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(content);
+            beforeCommit?.Invoke(Path.GetFileName(path));
+        });
+
+    private static string ReadLibraryVersion()
+    {
+        var assembly = typeof(ModelFileWriter).Assembly;
+        string? version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString();
+        return version is null ? "unknown" : version.Split('+')[0];
+    }
+}
