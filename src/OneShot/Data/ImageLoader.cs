@@ -7,32 +7,177 @@ namespace OneShot.Data;
 /// Decodes image files (PNG, JPEG, BMP, GIF first frame, WebP) with SkiaSharp and turns them into
 /// model inputs as described by an <see cref="ImagePreprocessing"/>. Safe to use from many threads.
 /// </summary>
+/// <remarks>
+/// The pipeline: decode, apply the EXIF orientation, composite alpha over white, convert to grayscale
+/// (ITU-R BT.601 luma) or RGB, scale to [0, 1], resize to <see cref="ImagePreprocessing.Width"/> x
+/// <see cref="ImagePreprocessing.Height"/> with an antialiased (area-covering bilinear) filter, optionally invert,
+/// then normalise each channel as <c>(x - mean) / std</c>. The declared size is checked against
+/// <see cref="ImagePreprocessing.MaxPixels"/> from the header, before any pixel memory is allocated.
+/// </remarks>
 public sealed class ImageLoader
 {
     /// <summary>Creates a loader for <paramref name="preprocessing"/>.</summary>
+    /// <exception cref="ArgumentException">The mean or standard deviation has 3 values but the colour mode gives 1 channel.</exception>
     public ImageLoader(ImagePreprocessing preprocessing)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
+        int channels = preprocessing.Channels;
+        if (preprocessing.Mean.Count is not 1 && preprocessing.Mean.Count != channels)
+        {
+            throw new ArgumentException(
+                $"Preprocessing Mean has {preprocessing.Mean.Count} values but {preprocessing.Color} images have {channels} channel(s); expected 1 value or {channels}.",
+                nameof(preprocessing));
+        }
+
+        if (preprocessing.Std.Count is not 1 && preprocessing.Std.Count != channels)
+        {
+            throw new ArgumentException(
+                $"Preprocessing Std has {preprocessing.Std.Count} values but {preprocessing.Color} images have {channels} channel(s); expected 1 value or {channels}.",
+                nameof(preprocessing));
+        }
+
         Preprocessing = preprocessing;
     }
 
     /// <summary>The preprocessing applied to every image.</summary>
     public ImagePreprocessing Preprocessing { get; }
 
+    /// <summary>The number of values of one image: channels x height x width.</summary>
+    public int ValuesPerImage => Preprocessing.Channels * Preprocessing.Height * Preprocessing.Width;
+
     /// <summary>Loads the image file at <paramref name="path"/> as a float32 CPU tensor <c>[C,H,W]</c>.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, empty, of unknown format, corrupt, truncated or too large.</exception>
-    public Tensor Load(string path) => throw new NotImplementedException();
+    public Tensor Load(string path) => ToTensor(LoadPixels(path));
 
     /// <summary>Loads an image from <paramref name="stream"/> as a float32 CPU tensor <c>[C,H,W]</c>.</summary>
     /// <param name="stream">The encoded image.</param>
     /// <param name="sourceName">A name for the source used in error messages (a file name or URL).</param>
-    public Tensor Load(Stream stream, string sourceName) => throw new NotImplementedException();
+    /// <exception cref="ImageDecodeException">The stream is empty, of unknown format, corrupt, truncated or too large.</exception>
+    public Tensor Load(Stream stream, string sourceName) => ToTensor(LoadPixels(stream, sourceName));
 
     /// <summary>Loads an image from encoded bytes as a float32 CPU tensor <c>[C,H,W]</c>.</summary>
     /// <param name="data">The encoded image.</param>
     /// <param name="sourceName">A name for the source used in error messages.</param>
-    public Tensor Load(ReadOnlySpan<byte> data, string sourceName) => throw new NotImplementedException();
+    /// <exception cref="ImageDecodeException">The bytes are empty, of unknown format, corrupt, truncated or too large.</exception>
+    public Tensor Load(ReadOnlySpan<byte> data, string sourceName) => ToTensor(LoadPixels(data, sourceName));
 
     /// <summary>Loads several image files as one float32 CPU tensor <c>[N,C,H,W]</c>, in order.</summary>
-    public Tensor LoadBatch(IReadOnlyList<string> paths) => throw new NotImplementedException();
+    /// <remarks>Files are decoded in parallel. When several fail, the error of the first failing path (in list order) is thrown.</remarks>
+    /// <exception cref="ImageDecodeException">One of the files cannot be decoded.</exception>
+    public Tensor LoadBatch(IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        int size = ValuesPerImage;
+        float[] values = new float[(long)paths.Count * size];
+        ParallelDecode.For(paths.Count, i => LoadPixels(paths[i]).AsSpan().CopyTo(values.AsSpan(i * size, size)));
+        return torch.tensor(values, [paths.Count, Preprocessing.Channels, Preprocessing.Height, Preprocessing.Width]);
+    }
+
+    /// <summary>
+    /// Loads the image file at <paramref name="path"/> fully preprocessed, as <c>C x H x W</c> float values
+    /// (channel planes, rows top to bottom), without creating a tensor.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The file is missing, empty, of unknown format, corrupt, truncated or too large.</exception>
+    public float[] LoadPixels(string path)
+    {
+        float[] values = LoadUnnormalized(path);
+        Normalize(values);
+        return values;
+    }
+
+    /// <summary>Loads an image from <paramref name="stream"/> fully preprocessed, as <c>C x H x W</c> float values.</summary>
+    /// <param name="stream">The encoded image; read to its end.</param>
+    /// <param name="sourceName">A name for the source used in error messages.</param>
+    /// <exception cref="ImageDecodeException">The stream is empty, of unknown format, corrupt, truncated or too large.</exception>
+    public float[] LoadPixels(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return LoadPixels(new ReadOnlySpan<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), sourceName);
+    }
+
+    /// <summary>Loads an image from encoded bytes fully preprocessed, as <c>C x H x W</c> float values.</summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="sourceName">A name for the source used in error messages.</param>
+    /// <exception cref="ImageDecodeException">The bytes are empty, of unknown format, corrupt, truncated or too large.</exception>
+    public float[] LoadPixels(ReadOnlySpan<byte> data, string sourceName)
+    {
+        float[] values = LoadUnnormalized(data, sourceName);
+        Normalize(values);
+        return values;
+    }
+
+    /// <summary>
+    /// Decodes, resizes and (when asked) inverts the file at <paramref name="path"/>, leaving values in [0, 1]
+    /// before normalisation: the form datasets cache (quantised to bytes) and normalise later.
+    /// </summary>
+    internal float[] LoadUnnormalized(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return LoadUnnormalized(ReadFile(path), path);
+    }
+
+    /// <summary>Decodes, resizes and (when asked) inverts <paramref name="data"/>, leaving values in [0, 1].</summary>
+    internal float[] LoadUnnormalized(ReadOnlySpan<byte> data, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(sourceName);
+        ImagePreprocessing p = Preprocessing;
+        DecodedImage image = ImageDecoder.Decode(data, sourceName, p.Channels, p.MaxPixels);
+        float[] values = ImageResampler.Resize(image.Pixels, image.Channels, image.Width, image.Height, p.Width, p.Height);
+        if (p.Invert)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = 1f - values[i];
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>Applies <c>(x - mean[c]) / std[c]</c> in place to <c>C x H x W</c> values.</summary>
+    internal void Normalize(Span<float> values)
+    {
+        ImagePreprocessing p = Preprocessing;
+        int plane = p.Width * p.Height;
+        for (int c = 0; c < p.Channels; c++)
+        {
+            float mean = p.MeanOf(c);
+            float std = p.StdOf(c);
+            if (mean == 0f && std == 1f)
+            {
+                continue;
+            }
+
+            Span<float> channel = values.Slice(c * plane, plane);
+            for (int i = 0; i < channel.Length; i++)
+            {
+                channel[i] = (channel[i] - mean) / std;
+            }
+        }
+    }
+
+    /// <summary>Reads a whole file, turning a missing or unreadable file into <see cref="ImageDecodeError.NotFound"/>.</summary>
+    internal static byte[] ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageDecodeException(path, ImageDecodeError.NotFound,
+                $"Image '{path}' was not found: no file exists at {Path.GetFullPath(path)}, expected an image file.", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ImageDecodeException(path, ImageDecodeError.NotFound,
+                $"Image '{path}' cannot be opened: {ex.Message} Expected a readable image file.", ex);
+        }
+    }
+
+    private Tensor ToTensor(float[] values) =>
+        torch.tensor(values, [Preprocessing.Channels, Preprocessing.Height, Preprocessing.Width]);
 }

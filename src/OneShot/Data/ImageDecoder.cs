@@ -1,0 +1,117 @@
+using SkiaSharp;
+
+namespace OneShot.Data;
+
+/// <summary>
+/// Decodes encoded image bytes with SkiaSharp's <see cref="SKCodec"/> into an upright <see cref="DecodedImage"/>.
+/// Stateless and safe to call from many threads; every Skia object is disposed before returning.
+/// </summary>
+internal static class ImageDecoder
+{
+    private const float RedWeight = 0.299f;
+    private const float GreenWeight = 0.587f;
+    private const float BlueWeight = 0.114f;
+
+    /// <summary>Decodes <paramref name="data"/> into <paramref name="channels"/> (1 or 3) planes of values in [0, 1].</summary>
+    /// <exception cref="ImageDecodeException">Empty, unknown format, corrupt or truncated data, or more than <paramref name="maxPixels"/> pixels.</exception>
+    public static DecodedImage Decode(ReadOnlySpan<byte> data, string sourceName, int channels, long maxPixels)
+    {
+        if (data.IsEmpty)
+        {
+            throw new ImageDecodeException(sourceName, ImageDecodeError.Empty,
+                $"Image '{sourceName}' is empty: found 0 bytes, expected an encoded {ImageFormatSniffer.Expected} image.");
+        }
+
+        string format = ImageFormatSniffer.Sniff(data) ?? throw new ImageDecodeException(sourceName, ImageDecodeError.UnknownFormat,
+            $"Image '{sourceName}' has an unknown format: found {ImageFormatSniffer.Describe(data)}, expected a {ImageFormatSniffer.Expected} signature.");
+
+        using SKData skData = SKData.CreateCopy(data);
+        using SKCodec codec = SKCodec.Create(skData) ?? throw new ImageDecodeException(sourceName, ImageDecodeError.Corrupt,
+            $"Image '{sourceName}' is corrupt: it starts like {format} ({data.Length} bytes) but its header cannot be read, expected a valid {format} header.");
+
+        SKImageInfo info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageDecodeException(sourceName, ImageDecodeError.Corrupt,
+                $"Image '{sourceName}' is corrupt: its {format} header declares {info.Width}x{info.Height} pixels, expected a positive size.");
+        }
+
+        long declared = (long)info.Width * info.Height;
+        if (declared > maxPixels)
+        {
+            throw new ImageDecodeException(sourceName, ImageDecodeError.TooLarge,
+                $"Image '{sourceName}' is too large: its {format} header declares {info.Width}x{info.Height} = {declared} pixels, expected at most {maxPixels} (ImagePreprocessing.MaxPixels).");
+        }
+
+        bool gray = info.ColorType == SKColorType.Gray8;
+        var target = gray
+            ? new SKImageInfo(info.Width, info.Height, SKColorType.Gray8, SKAlphaType.Opaque)
+            : new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        byte[] raw = new byte[target.BytesSize64];
+        SKCodecResult result = codec.GetPixels(target, raw);
+        if (result != SKCodecResult.Success)
+        {
+            string what = result == SKCodecResult.IncompleteInput ? "truncated (incomplete input)" : $"corrupt ({result})";
+            throw new ImageDecodeException(sourceName, ImageDecodeError.Corrupt,
+                $"Image '{sourceName}' is {what}: the {format} data of {data.Length} bytes for {info.Width}x{info.Height} pixels could not be decoded completely, expected a whole, valid {format} stream.");
+        }
+
+        var orientation = ImageOrientation.For(codec.EncodedOrigin, info.Width, info.Height);
+        return gray
+            ? FromGray(raw, info.Width, info.Height, orientation, channels)
+            : FromRgba(raw, info.Width, info.Height, orientation, channels);
+    }
+
+    private static DecodedImage FromGray(byte[] raw, int width, int height, ImageOrientation orientation, int channels)
+    {
+        (int w, int h) = orientation.SwapsAxes ? (height, width) : (width, height);
+        int plane = w * h;
+        float[] pixels = new float[plane * channels];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                float v = raw[orientation.StoredIndex(x, y, width)] / 255f;
+                int i = (y * w) + x;
+                for (int c = 0; c < channels; c++)
+                {
+                    pixels[(c * plane) + i] = v;
+                }
+            }
+        }
+
+        return new DecodedImage(pixels, channels, w, h);
+    }
+
+    private static DecodedImage FromRgba(byte[] raw, int width, int height, ImageOrientation orientation, int channels)
+    {
+        (int w, int h) = orientation.SwapsAxes ? (height, width) : (width, height);
+        int plane = w * h;
+        float[] pixels = new float[plane * channels];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int s = orientation.StoredIndex(x, y, width) * 4;
+                float alpha = raw[s + 3] / 255f;
+                float white = 1f - alpha;
+                float r = (raw[s] / 255f * alpha) + white;
+                float g = (raw[s + 1] / 255f * alpha) + white;
+                float b = (raw[s + 2] / 255f * alpha) + white;
+                int i = (y * w) + x;
+                if (channels == 1)
+                {
+                    pixels[i] = (RedWeight * r) + (GreenWeight * g) + (BlueWeight * b);
+                }
+                else
+                {
+                    pixels[i] = r;
+                    pixels[plane + i] = g;
+                    pixels[(2 * plane) + i] = b;
+                }
+            }
+        }
+
+        return new DecodedImage(pixels, channels, w, h);
+    }
+}
