@@ -16,7 +16,7 @@ internal sealed class GlyphGenerator
     /// <summary>The strokes of glyph class <paramref name="classId"/> of the alphabet seeded by <paramref name="alphabetSeed"/>.</summary>
     public static SKPoint[][] CreateGlyph(int alphabetSeed, int classId)
     {
-        var rng = new Random(HashCode.Combine(alphabetSeed, classId, 7919));
+        var rng = new Random(unchecked((alphabetSeed * 1_000_003) + (classId * 7919) + 17));
         int strokes = rng.Next(2, 5);
         var glyph = new SKPoint[strokes][];
         for (int s = 0; s < strokes; s++)
