@@ -43,7 +43,8 @@ public static class PrototypicalLoss
         double accuracy;
         using (no_grad())
         {
-            accuracy = logits.argmax(1).eq(targets).to_type(ScalarType.Float32).mean().item<float>();
+            long correct = logits.argmax(1).eq(targets).sum().item<long>();
+            accuracy = (double)correct / targets.shape[0];
         }
 
         return new PrototypicalLossResult(loss.MoveToOuterDisposeScope(), accuracy);
@@ -65,7 +66,7 @@ public static class PrototypicalLoss
 
         using var scope = NewDisposeScope();
         var oneHot = nn.functional.one_hot(supportLabels.to(supportEmbeddings.device), way).to_type(supportEmbeddings.dtype);
-        var counts = oneHot.sum(0);
+        var counts = oneHot.sum(dim: 0);
         if (counts.min().item<float>() < 1f)
         {
             throw new ArgumentException($"Every label 0..{way - 1} needs at least one support item; the support labels leave some out.", nameof(supportLabels));
