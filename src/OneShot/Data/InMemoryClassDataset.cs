@@ -66,7 +66,7 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
         var flat = five.reshape(classes * perClass, five.shape[2], five.shape[3], five.shape[4]).contiguous().clone();
         var counts = Enumerable.Repeat(perClass, classes).ToArray();
         var dataset = Create(flat, counts, names, scale ?? DefaultScale(items.dtype));
-        flat.MoveToOuterDisposeScope();
+        flat.DetachFromDisposeScope();
         return dataset;
     }
 
@@ -99,7 +99,7 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
         var flat = cat(classes.Select(t => t.cpu()).ToList(), 0).contiguous();
         var counts = classes.Select(t => (int)t.shape[0]).ToArray();
         var dataset = Create(flat, counts, names, scale ?? DefaultScale(first.dtype));
-        flat.MoveToOuterDisposeScope();
+        flat.DetachFromDisposeScope();
         return dataset;
     }
 

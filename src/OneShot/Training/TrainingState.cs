@@ -31,6 +31,7 @@ internal sealed class TrainingState : IDisposable
     public void KeepBest(nn.Module network)
     {
         var copy = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using (var scope = NewDisposeScope())
         using (no_grad())
         {
             foreach (var (name, tensor) in network.state_dict())
