@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Classification;
+
+/// <summary>
+/// The nearest-prototype classifier of Prototypical Networks: each class is represented by the mean of its
+/// support embeddings and a query belongs to the nearest mean.
+/// </summary>
+/// <remarks>
+/// With <see cref="DistanceMetric.Cosine"/> the prototype is the mean of the L2-normalised support embeddings
+/// (its direction is what cosine distance compares). Safe to use from many threads at once.
+/// </remarks>
+public sealed class PrototypeClassifier : IFewShotClassifier
+{
+    /// <summary>Creates the classifier.</summary>
+    /// <param name="options">The options; defaults to squared Euclidean distance, temperature 1, top-5, no threshold.</param>
+    public PrototypeClassifier(PrototypeClassifierOptions? options = null)
+    {
+        Options = options ?? new PrototypeClassifierOptions();
+    }
+
+    /// <inheritdoc cref="IFewShotClassifier.Options" />
+    public PrototypeClassifierOptions Options { get; }
+
+    /// <inheritdoc />
+    ClassifierOptions IFewShotClassifier.Options => Options;
+
+    /// <inheritdoc cref="IFewShotClassifier.Fit" />
+    public FittedPrototypeClassifier Fit(Tensor supportEmbeddings, IReadOnlyList<string> labels)
+    {
+        var support = SupportSet.Create(supportEmbeddings, labels);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = supportEmbeddings.detach().cpu().to_type(ScalarType.Float32);
+        if (Options.Metric == DistanceMetric.Cosine)
+        {
+            x = nn.functional.normalize(x, p: 2, dim: 1);
+        }
+
+        var index = tensor(support.ClassIndices.Select(i => (long)i).ToArray());
+        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, index, x, 1.0);
+        var counts = tensor(support.ClassCounts.Select(c => (float)c).ToArray()).unsqueeze(1);
+        var prototypes = sums.div_(counts).contiguous();
+        return new FittedPrototypeClassifier(Options, support.Classes, prototypes.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    IFittedClassifier IFewShotClassifier.Fit(Tensor supportEmbeddings, IReadOnlyList<string> labels) =>
+        Fit(supportEmbeddings, labels);
+}

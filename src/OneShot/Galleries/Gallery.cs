@@ -1,0 +1,351 @@
+using OneShot.Classification;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.IO;
+using static TorchSharp.torch;
+
+namespace OneShot.Galleries;
+
+/// <summary>
+/// Labelled examples enrolled at run time (images or precomputed embeddings), classified with a few-shot
+/// classifier and saved to one file stamped with the embedder's fingerprint.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every member except <see cref="Dispose"/> is safe to call from many threads at once: classification runs
+/// concurrently against an immutable fitted classifier, rebuilt lazily after <see cref="Enroll(string, Tensor)"/>
+/// or <see cref="Remove"/>; enrolment and removal are serialised and wait for running classifications.
+/// Concurrent classifications give the same results as serial ones.
+/// </para>
+/// <para>
+/// The gallery does not own the embedder: dispose it after the gallery. Do not change the embedder's weights
+/// while a gallery uses it (<see cref="Save(string)"/> checks and refuses).
+/// </para>
+/// </remarks>
+public sealed class Gallery : IDisposable
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly GalleryStore _store;
+    private readonly IEmbedder _embedder;
+    private readonly ImageLoader _loader;
+    private IFittedClassifier? _snapshot;
+    private bool _disposed;
+
+    /// <summary>Creates an empty gallery for embeddings from <paramref name="embedder"/>.</summary>
+    /// <param name="embedder">Turns enrolled and queried images into embeddings; not owned by the gallery.</param>
+    /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
+    public Gallery(IEmbedder embedder, GalleryOptions? options = null)
+        : this(embedder, options, embedder?.GetFingerprint()!)
+    {
+    }
+
+    private Gallery(IEmbedder embedder, GalleryOptions? options, EmbedderFingerprint fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        _embedder = embedder;
+        _loader = new ImageLoader(embedder.Preprocessing);
+        _store = new GalleryStore(embedder.EmbeddingSize);
+        Options = options ?? new GalleryOptions();
+        Fingerprint = fingerprint;
+    }
+
+    /// <summary>The classifier options.</summary>
+    public GalleryOptions Options { get; }
+
+    /// <summary>The fingerprint of the embedder, taken when the gallery was created; saved with the gallery.</summary>
+    public EmbedderFingerprint Fingerprint { get; }
+
+    /// <summary>The embedding length D.</summary>
+    public int EmbeddingSize => _store.EmbeddingSize;
+
+    /// <summary>The enrolled labels, in order of first enrolment (a snapshot).</summary>
+    public IReadOnlyList<string> Labels => Read(() => _store.Labels.ToArray());
+
+    /// <summary>How many examples each label has, in <see cref="Labels"/> order (a snapshot).</summary>
+    public IReadOnlyDictionary<string, int> Counts => Read(() => _store.Labels.ToDictionary(l => l, _store.CountOf, StringComparer.Ordinal));
+
+    /// <summary>The total number of enrolled examples.</summary>
+    public int Count => Read(() => _store.Count);
+
+    /// <summary>Loads a gallery saved by <see cref="Save(string)"/>, checking that it was built with <paramref name="embedder"/>.</summary>
+    /// <param name="path">The gallery file.</param>
+    /// <param name="embedder">The embedder to classify with; its fingerprint must equal the file's.</param>
+    /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
+    /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
+    /// <exception cref="EmbedderMismatchException">The file was built with a different embedder.</exception>
+    public static Gallery Load(string path, IEmbedder embedder, GalleryOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(embedder);
+        var content = GalleryFile.Read(path);
+        var expected = embedder.GetFingerprint();
+        if (content.Fingerprint != expected)
+        {
+            throw new EmbedderMismatchException(path, expected, content.Fingerprint);
+        }
+
+        if (content.EmbeddingSize != embedder.EmbeddingSize)
+        {
+            throw new GalleryFormatException(
+                path,
+                $"The gallery file '{path}' holds {content.EmbeddingSize}-value embeddings but its embedder produces {embedder.EmbeddingSize}.");
+        }
+
+        var gallery = new Gallery(embedder, options, expected);
+        for (int i = 0; i < content.Vectors.Count; i++)
+        {
+            gallery._store.Add(content.Labels[content.EntryLabels[i]], content.Vectors[i]);
+        }
+
+        return gallery;
+    }
+
+    /// <summary>Enrolls the image file at <paramref name="imagePath"/> under <paramref name="label"/>.</summary>
+    /// <exception cref="ImageDecodeException">The image cannot be read.</exception>
+    public void Enroll(string label, string imagePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
+        Enroll(label, [imagePath]);
+    }
+
+    /// <summary>Enrolls the image files at <paramref name="imagePaths"/> (at least one) under <paramref name="label"/>.</summary>
+    /// <exception cref="ImageDecodeException">An image cannot be read; nothing is enrolled.</exception>
+    public void Enroll(string label, IReadOnlyList<string> imagePaths)
+    {
+        SupportSet.ValidateLabel(label, nameof(label));
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        if (imagePaths.Count == 0)
+        {
+            throw new ArgumentException("Enroll at least one image.", nameof(imagePaths));
+        }
+
+        using var scope = NewDisposeScope();
+        Add(label, _embedder.Embed(_loader.LoadBatch(imagePaths)));
+    }
+
+    /// <summary>
+    /// Enrolls images under <paramref name="label"/>: one image <c>[C,H,W]</c> or a batch <c>[N,C,H,W]</c>,
+    /// float32, preprocessed as the embedder's <see cref="IEmbedder.Preprocessing"/> describes.
+    /// </summary>
+    public void Enroll(string label, Tensor images)
+    {
+        SupportSet.ValidateLabel(label, nameof(label));
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        Add(label, _embedder.Embed(images.dim() == 3 ? images.unsqueeze(0) : images));
+    }
+
+    /// <summary>Enrolls precomputed embeddings under <paramref name="label"/>: one <c>[D]</c> or several <c>[N,D]</c>.</summary>
+    /// <exception cref="ArgumentException">The label is invalid, the shape or length D is wrong, or a value is not finite.</exception>
+    public void EnrollEmbeddings(string label, Tensor embeddings)
+    {
+        SupportSet.ValidateLabel(label, nameof(label));
+        ArgumentNullException.ThrowIfNull(embeddings);
+        using var scope = NewDisposeScope();
+        Add(label, ToMatrix(embeddings, nameof(embeddings)));
+    }
+
+    /// <summary>Removes <paramref name="label"/> and all its examples.</summary>
+    /// <returns>True when the label was enrolled; false when it was not (nothing changes).</returns>
+    public bool Remove(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        return Write(() =>
+        {
+            bool removed = _store.Remove(label);
+            if (removed)
+            {
+                InvalidateSnapshot();
+            }
+
+            return removed;
+        });
+    }
+
+    /// <summary>The enrolled embeddings of <paramref name="label"/> as a new float32 CPU tensor <c>[N,D]</c>, in enrolment order.</summary>
+    /// <exception cref="KeyNotFoundException">The label is not enrolled; the message lists the enrolled labels.</exception>
+    public Tensor GetEmbeddings(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        float[][] rows = Read(() => _store.RowsOf(label) ?? throw new KeyNotFoundException(
+            $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", _store.Labels.Select(l => $"'{l}'"))}."));
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
+    }
+
+    /// <summary>Classifies the image file at <paramref name="imagePath"/>.</summary>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public Prediction Classify(string imagePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
+        return ClassifyBatch([imagePath])[0];
+    }
+
+    /// <summary>Classifies image files, one prediction per path, in order.</summary>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public IReadOnlyList<Prediction> ClassifyBatch(IReadOnlyList<string> imagePaths)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        using var scope = NewDisposeScope();
+        return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));
+    }
+
+    /// <summary>Classifies one preprocessed image <c>[C,H,W]</c>.</summary>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public Prediction Classify(Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.dim() != 3)
+        {
+            throw new ArgumentException(
+                $"Expected one image of shape [C,H,W]; got [{string.Join(",", image.shape)}]. Use ClassifyBatch for [N,C,H,W].",
+                nameof(image));
+        }
+
+        using var scope = NewDisposeScope();
+        return Predict(_embedder.Embed(image.unsqueeze(0)))[0];
+    }
+
+    /// <summary>Classifies a batch of preprocessed images <c>[N,C,H,W]</c>, one prediction per image.</summary>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public IReadOnlyList<Prediction> ClassifyBatch(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        return Predict(_embedder.Embed(images));
+    }
+
+    /// <summary>Classifies precomputed embeddings, one <c>[D]</c> or several <c>[Q,D]</c>; one prediction per row.</summary>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public IReadOnlyList<Prediction> ClassifyEmbeddings(Tensor embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        using var scope = NewDisposeScope();
+        return Predict(ToMatrix(embeddings, nameof(embeddings)));
+    }
+
+    /// <summary>
+    /// Saves the gallery to <paramref name="path"/> in one file (format version, embedder fingerprint, labels,
+    /// embeddings, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
+    /// mid-save leaves the previous file intact.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The embedder's weights changed since the gallery was created.</exception>
+    public void Save(string path) => Save(path, wrapStream: null);
+
+    /// <summary>Disposes the fitted classifier. Call when no other call is in flight; the embedder is not disposed.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            _disposed = true;
+            _snapshot?.Dispose();
+            _snapshot = null;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        _lock.Dispose();
+    }
+
+    /// <summary>Saves through <paramref name="wrapStream"/>, which tests use to inject a failure mid-write.</summary>
+    internal void Save(string path, Func<Stream, Stream>? wrapStream)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var content = Read(() => _store.ToContent(Fingerprint));
+        var current = _embedder.GetFingerprint();
+        if (current != Fingerprint)
+        {
+            throw new InvalidOperationException(
+                $"The embedder changed since this gallery was created (now {current}, was {Fingerprint}); its embeddings no longer match. Not saved to '{path}'.");
+        }
+
+        AtomicFile.Write(path, stream => GalleryFile.Write(wrapStream?.Invoke(stream) ?? stream, content));
+    }
+
+    private void Add(string label, Tensor embeddings)
+    {
+        float[][] rows = GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings));
+        Write(() =>
+        {
+            foreach (float[] row in rows)
+            {
+                _store.Add(label, row);
+            }
+
+            InvalidateSnapshot();
+            return true;
+        });
+    }
+
+    private Tensor ToMatrix(Tensor embeddings, string name)
+    {
+        var matrix = embeddings.dim() == 1 ? embeddings.unsqueeze(0) : embeddings;
+        if (matrix.dim() != 2 || matrix.shape[1] != EmbeddingSize)
+        {
+            throw new ArgumentException(
+                $"Expected embeddings of shape [{EmbeddingSize}] or [N,{EmbeddingSize}]; got [{string.Join(",", embeddings.shape)}].", name);
+        }
+
+        return matrix;
+    }
+
+    private IReadOnlyList<Prediction> Predict(Tensor embeddings)
+    {
+        while (true)
+        {
+            // Predict under the read lock: the snapshot is only replaced and disposed under the write lock.
+            var predictions = Read(() => _store.Count == 0
+                ? throw new InvalidOperationException("The gallery is empty: enroll at least one example before classifying.")
+                : _snapshot?.Predict(embeddings));
+            if (predictions is not null)
+            {
+                return predictions;
+            }
+
+            Write(() => _snapshot ??= _store.Fit(Options.Classifier));
+        }
+    }
+
+    private void InvalidateSnapshot()
+    {
+        _snapshot?.Dispose();
+        _snapshot = null;
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lock.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return read();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private T Write<T>(Func<T> write)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lock.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return write();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+using OneShot.Embeddings;
+
+namespace OneShot.Galleries;
+
+/// <summary>What a gallery file holds: the embedder fingerprint, the labels and the entries in order.</summary>
+internal sealed record GalleryContent(
+    EmbedderFingerprint Fingerprint,
+    int EmbeddingSize,
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<int> EntryLabels,
+    IReadOnlyList<float[]> Vectors);

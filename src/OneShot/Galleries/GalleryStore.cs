@@ -1,0 +1,112 @@
+using OneShot.Classification;
+using OneShot.Embeddings;
+using static TorchSharp.torch;
+
+namespace OneShot.Galleries;
+
+/// <summary>
+/// The entries of a gallery: one embedding (an immutable float array) and label per enrolled example, in
+/// enrolment order. Not thread-safe; <see cref="Gallery"/> guards it with its lock.
+/// </summary>
+internal sealed class GalleryStore
+{
+    private readonly List<string> _entryLabels = [];
+    private readonly List<float[]> _rows = [];
+    private readonly List<string> _labels = [];
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+    public GalleryStore(int embeddingSize)
+    {
+        EmbeddingSize = embeddingSize;
+    }
+
+    public int EmbeddingSize { get; }
+
+    public IReadOnlyList<string> Labels => _labels;
+
+    public int Count => _rows.Count;
+
+    public int CountOf(string label) => _counts[label];
+
+    /// <summary>Checks <paramref name="embeddings"/> (<c>[N,D]</c>, floating point, finite) and copies its rows.</summary>
+    public static float[][] ToRows(Tensor embeddings, int embeddingSize, string name)
+    {
+        if (embeddings.dim() != 2 || embeddings.shape[0] == 0 || embeddings.shape[1] != embeddingSize)
+        {
+            throw new ArgumentException(
+                $"Expected at least one embedding of length {embeddingSize}; got [{string.Join(",", embeddings.shape)}].", name);
+        }
+
+        if (!embeddings.is_floating_point())
+        {
+            throw new ArgumentException($"Expected floating-point embeddings; got {embeddings.dtype}.", name);
+        }
+
+        using var cpu = embeddings.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        float[] flat = cpu.data<float>().ToArray();
+        if (Array.FindIndex(flat, v => !float.IsFinite(v)) is int bad and >= 0)
+        {
+            throw new ArgumentException($"Embedding {bad / embeddingSize} has a non-finite value ({flat[bad]}) at position {bad % embeddingSize}.", name);
+        }
+
+        return Enumerable.Range(0, (int)embeddings.shape[0]).Select(i => flat.AsSpan(i * embeddingSize, embeddingSize).ToArray()).ToArray();
+    }
+
+    public void Add(string label, float[] row)
+    {
+        _entryLabels.Add(label);
+        _rows.Add(row);
+        if (_counts.TryGetValue(label, out int count))
+        {
+            _counts[label] = count + 1;
+        }
+        else
+        {
+            _counts.Add(label, 1);
+            _labels.Add(label);
+        }
+    }
+
+    public bool Remove(string label)
+    {
+        if (!_counts.Remove(label))
+        {
+            return false;
+        }
+
+        _labels.Remove(label);
+        for (int i = _rows.Count - 1; i >= 0; i--)
+        {
+            if (_entryLabels[i] == label)
+            {
+                _entryLabels.RemoveAt(i);
+                _rows.RemoveAt(i);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The rows of <paramref name="label"/> in enrolment order, or null when it is not enrolled.</summary>
+    public float[][]? RowsOf(string label) =>
+        _counts.ContainsKey(label) ? _rows.Where((_, i) => _entryLabels[i] == label).ToArray() : null;
+
+    public GalleryContent ToContent(EmbedderFingerprint fingerprint)
+    {
+        var index = _labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
+        return new GalleryContent(fingerprint, EmbeddingSize, _labels.ToArray(), _entryLabels.Select(l => index[l]).ToArray(), _rows.ToArray());
+    }
+
+    /// <summary>Fits the classifier <paramref name="options"/> describes to all entries.</summary>
+    public IFittedClassifier Fit(ClassifierOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var flat = new float[_rows.Count * EmbeddingSize];
+        for (int i = 0; i < _rows.Count; i++)
+        {
+            _rows[i].CopyTo(flat, i * EmbeddingSize);
+        }
+
+        return options.CreateClassifier().Fit(tensor(flat, [_rows.Count, EmbeddingSize]), _entryLabels);
+    }
+}

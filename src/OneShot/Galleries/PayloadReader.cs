@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace OneShot.Galleries;
+
+/// <summary>Reads a gallery payload with bounds checks; every problem becomes a <see cref="GalleryFormatException"/>.</summary>
+internal sealed class PayloadReader
+{
+    private const int MaxStringBytes = 1 << 20;
+    private readonly string _path;
+    private readonly byte[] _data;
+    private int _position;
+
+    public PayloadReader(string path, byte[] data)
+    {
+        _path = path;
+        _data = data;
+    }
+
+    public int Int32()
+    {
+        Need(4, "an integer");
+        int value = BinaryPrimitives.ReadInt32LittleEndian(_data.AsSpan(_position));
+        _position += 4;
+        return value;
+    }
+
+    public int Count(string what, int min)
+    {
+        int value = Int32();
+        return value >= min ? value : throw Corrupt($"the {what} is {value}, expected at least {min}");
+    }
+
+    public string String()
+    {
+        int length = Int32();
+        if (length is < 0 or > MaxStringBytes)
+        {
+            throw Corrupt($"a text field declares {length} bytes");
+        }
+
+        Need(length, "a text field");
+        try
+        {
+            string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(_data, _position, length);
+            _position += length;
+            return text;
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw Corrupt("a text field is not valid UTF-8", e);
+        }
+    }
+
+    public float[] Floats(int count)
+    {
+        Need((long)count * sizeof(float), "embeddings");
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(_position + (i * sizeof(float))));
+        }
+
+        _position += count * sizeof(float);
+        return values;
+    }
+
+    public void ExpectRemaining(long bytes)
+    {
+        long remaining = _data.Length - _position;
+        if (remaining != bytes)
+        {
+            throw Corrupt($"expected {bytes} bytes of embeddings, found {remaining}");
+        }
+    }
+
+    public GalleryFormatException Corrupt(string detail, Exception? inner = null) =>
+        new(_path, $"The gallery file '{_path}' is corrupt: {detail}.", inner);
+
+    private void Need(long bytes, string what)
+    {
+        if (_data.Length - _position < bytes)
+        {
+            throw Corrupt($"it ends inside {what} at payload byte {_position}");
+        }
+    }
+}

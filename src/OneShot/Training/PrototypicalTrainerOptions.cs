@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace OneShot.Training;
+
+/// <summary>
+/// The recipe of episodic prototypical-network training. Defaults follow Snell et al. (2017) on Omniglot:
+/// 60-way 1-shot 5-query episodes, Adam at 1e-3 halved every 2,000 episodes.
+/// </summary>
+public sealed record PrototypicalTrainerOptions
+{
+    private readonly int _way = 60;
+    private readonly int _shot = 1;
+    private readonly int _query = 5;
+    private readonly int _episodes = 2000;
+    private readonly double _learningRate = 1e-3;
+    private readonly int _lrStepEpisodes = 2000;
+    private readonly double _lrGamma = 0.5;
+    private readonly double _cosineScale = PrototypicalLoss.DefaultCosineScale;
+    private readonly int _validationInterval = 500;
+    private readonly int _validationEpisodes = 100;
+    private readonly int _validationWay = 5;
+    private readonly int _validationShot = 1;
+    private readonly int _validationQuery = 15;
+    private readonly int? _patience;
+    private readonly int _checkpointInterval = 100;
+
+    /// <summary>Classes per training episode N. Default 60.</summary>
+    public int Way { get => _way; init => _way = AtLeast(value, 2, nameof(Way)); }
+
+    /// <summary>Support items per class K. Default 1.</summary>
+    public int Shot { get => _shot; init => _shot = AtLeast(value, 1, nameof(Shot)); }
+
+    /// <summary>Query items per class Q. Default 5.</summary>
+    public int Query { get => _query; init => _query = AtLeast(value, 1, nameof(Query)); }
+
+    /// <summary>The total number of training episodes (steps), counting those of a resumed checkpoint. Default 2,000.</summary>
+    public int Episodes { get => _episodes; init => _episodes = AtLeast(value, 1, nameof(Episodes)); }
+
+    /// <summary>The initial Adam learning rate. Default 1e-3.</summary>
+    public double LearningRate { get => _learningRate; init => _learningRate = Positive(value, nameof(LearningRate)); }
+
+    /// <summary>The learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
+    public int LrStepEpisodes { get => _lrStepEpisodes; init => _lrStepEpisodes = AtLeast(value, 1, nameof(LrStepEpisodes)); }
+
+    /// <summary>The learning-rate decay factor, in (0, 1]. Default 0.5.</summary>
+    public double LrGamma
+    {
+        get => _lrGamma;
+        init => _lrGamma = value > 0 && value <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(LrGamma), value, "LrGamma must be in (0, 1].");
+    }
+
+    /// <summary>How queries are compared with prototypes. Default squared Euclidean.</summary>
+    public PrototypicalMetric Metric { get; init; } = PrototypicalMetric.SquaredEuclidean;
+
+    /// <summary>The factor on cosine similarities when <see cref="Metric"/> is cosine. Default 10.</summary>
+    public double CosineScale { get => _cosineScale; init => _cosineScale = Positive(value, nameof(CosineScale)); }
+
+    /// <summary>Validate every this many episodes (and after the last one) when a validation set is given. Default 500.</summary>
+    public int ValidationInterval { get => _validationInterval; init => _validationInterval = AtLeast(value, 1, nameof(ValidationInterval)); }
+
+    /// <summary>Episodes per validation; always the same episodes, so validations compare. Default 100.</summary>
+    public int ValidationEpisodes { get => _validationEpisodes; init => _validationEpisodes = AtLeast(value, 1, nameof(ValidationEpisodes)); }
+
+    /// <summary>Classes per validation episode. Default 5.</summary>
+    public int ValidationWay { get => _validationWay; init => _validationWay = AtLeast(value, 2, nameof(ValidationWay)); }
+
+    /// <summary>Support items per class in validation episodes. Default 1.</summary>
+    public int ValidationShot { get => _validationShot; init => _validationShot = AtLeast(value, 1, nameof(ValidationShot)); }
+
+    /// <summary>Query items per class in validation episodes. Default 15.</summary>
+    public int ValidationQuery { get => _validationQuery; init => _validationQuery = AtLeast(value, 1, nameof(ValidationQuery)); }
+
+    /// <summary>
+    /// Stop when the validation loss has not improved for this many validations in a row; null (the default)
+    /// never stops early.
+    /// </summary>
+    public int? Patience
+    {
+        get => _patience;
+        init => _patience = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Patience), value, "Patience must be at least 1, or null for no early stopping.");
+    }
+
+    /// <summary>Seeds episode sampling (episode e uses a generator derived from (Seed, e)) and TorchSharp's generator. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Where checkpoints go; null (the default) saves none. A directory (existing, ending in a separator, or without
+    /// an extension) receives <c>training.ckpt</c> and <c>best.weights</c>; a file path is the checkpoint itself and
+    /// the best weights go beside it as <c>{name}.best.weights</c>.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Save a checkpoint every this many episodes (also at validations, at the end and on cancellation). Default 100.</summary>
+    public int CheckpointInterval { get => _checkpointInterval; init => _checkpointInterval = AtLeast(value, 1, nameof(CheckpointInterval)); }
+
+    /// <summary>
+    /// When true (the default) and the checkpoint exists, training continues from it exactly as if it had not been
+    /// interrupted; when false an existing checkpoint is overwritten.
+    /// </summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>The settings a resumed run must share with its checkpoint for the continuation to be exact.</summary>
+    internal string ToRecipeString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"way={Way};shot={Shot};query={Query};lr={LearningRate:R};lrstep={LrStepEpisodes};gamma={LrGamma:R};metric={Metric};cos={CosineScale:R};seed={Seed}");
+
+    private static int AtLeast(int value, int minimum, string name) =>
+        value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");
+
+    private static double Positive(double value, string name) =>
+        double.IsFinite(value) && value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+}

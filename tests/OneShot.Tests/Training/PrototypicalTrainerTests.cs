@@ -1,0 +1,247 @@
+using OneShot.Training;
+using TorchSharp;
+
+namespace OneShot.Tests.Training;
+
+public sealed class PrototypicalTrainerTests
+{
+    private static PrototypicalTrainerOptions Small(int episodes, int seed = 1) => new()
+    {
+        Way = 5,
+        Shot = 1,
+        Query = 5,
+        Episodes = episodes,
+        LearningRate = 5e-3,
+        ValidationWay = 3,
+        ValidationQuery = 5,
+        Seed = seed,
+    };
+
+    [Fact]
+    public void Train_NoisyPrototypes_LossFallsAndAccuracyRisesWellAboveChance()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 10, perClass: 20, noise: 0.5);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var progress = new RecordingProgress<TrainingProgress>();
+
+        var result = new PrototypicalTrainer(Small(80)).Train(embedder, data, progress: progress);
+
+        var reports = progress.Reports;
+        reports.Select(r => r.Episode).Should().Equal(Enumerable.Range(1, 80));
+        double firstLoss = reports.Take(10).Average(r => r.Loss);
+        double lastLoss = reports.TakeLast(10).Average(r => r.Loss);
+        lastLoss.Should().BeLessThan(firstLoss * 0.5, "first ten episodes averaged {0:F3}", firstLoss);
+        reports.TakeLast(10).Average(r => r.Accuracy).Should().BeGreaterThan(0.8, "chance is 0.2 for 5-way");
+        result.EpisodesRun.Should().Be(80);
+        result.StartEpisode.Should().Be(0);
+        result.StoppedEarly.Should().BeFalse();
+        result.BestEpisode.Should().BeNull("there was no validation set");
+        embedder.Network.training.Should().BeFalse("the trainer leaves the network in evaluation mode");
+    }
+
+    [Fact]
+    public void Train_SameSeed_IdenticalLossesAndWeights_OtherSeedDiffers()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+
+        (double[] Losses, Dictionary<string, float[]> Weights) Run(int seed)
+        {
+            using var embedder = SyntheticClasses.TinyConv4(seed: 3);
+            var progress = new RecordingProgress<TrainingProgress>();
+            new PrototypicalTrainer(Small(8, seed)).Train(embedder, data, progress: progress);
+            return (progress.Reports.Select(r => r.Loss).ToArray(), SyntheticClasses.Weights(embedder));
+        }
+
+        var a = Run(5);
+        var b = Run(5);
+        var c = Run(6);
+
+        b.Losses.Should().Equal(a.Losses);
+        foreach (var (name, values) in a.Weights)
+        {
+            b.Weights[name].Should().Equal(values, "weights {0} must match bit for bit", name);
+        }
+
+        c.Losses.Should().NotEqual(a.Losses);
+    }
+
+    [Fact]
+    public void Train_ResumedAfterCancellation_ContinuesExactlyLikeAnUninterruptedRun()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var validation = SyntheticClasses.NoisyPrototypes(classes: 6, perClass: 10, seed: 99);
+        string root = TestPaths.NewTempFolder("oneshot-resume");
+        var options = Small(12) with { ValidationInterval = 4, ValidationEpisodes = 3, CheckpointInterval = 100 };
+
+        using var straight = SyntheticClasses.TinyConv4(seed: 3);
+        var straightProgress = new RecordingProgress<TrainingProgress>();
+        var straightResult = new PrototypicalTrainer(options with { CheckpointPath = Path.Combine(root, "a") })
+            .Train(straight, data, validation, straightProgress);
+
+        using var cts = new CancellationTokenSource();
+        using var interrupted = SyntheticClasses.TinyConv4(seed: 3);
+        var firstHalf = new RecordingProgress<TrainingProgress>(p =>
+        {
+            if (p.Episode == 6)
+            {
+                cts.Cancel();
+            }
+        });
+        var trainer = new PrototypicalTrainer(options with { CheckpointPath = Path.Combine(root, "b") });
+        var cancelled = () => trainer.Train(interrupted, data, validation, firstHalf, cts.Token);
+        cancelled.Should().Throw<OperationCanceledException>();
+        File.Exists(Path.Combine(root, "b", "training.ckpt")).Should().BeTrue();
+
+        using var resumed = SyntheticClasses.TinyConv4(seed: 4);
+        var secondHalf = new RecordingProgress<TrainingProgress>();
+        var resumedResult = trainer.Train(resumed, data, validation, secondHalf);
+
+        resumedResult.StartEpisode.Should().Be(6);
+        resumedResult.EpisodesRun.Should().Be(12);
+        firstHalf.Reports.Concat(secondHalf.Reports).Select(r => r.Loss).Should().Equal(straightProgress.Reports.Select(r => r.Loss));
+        secondHalf.Reports.Where(r => r.ValidationLoss is not null).Select(r => r.ValidationLoss)
+            .Should().Equal(straightProgress.Reports.Where(r => r.Episode > 6 && r.ValidationLoss is not null).Select(r => r.ValidationLoss));
+        resumedResult.BestEpisode.Should().Be(straightResult.BestEpisode);
+        resumedResult.BestValidationLoss.Should().Be(straightResult.BestValidationLoss);
+        var expected = SyntheticClasses.Weights(straight);
+        foreach (var (name, values) in SyntheticClasses.Weights(resumed))
+        {
+            values.Should().Equal(expected[name], "weights {0} must match bit for bit", name);
+        }
+    }
+
+    [Fact]
+    public void Train_Cancelled_LeavesCheckpointThatResumesAtThatEpisode()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        string file = Path.Combine(TestPaths.NewTempFolder("oneshot-cancel"), "run.ckpt");
+        using var cts = new CancellationTokenSource();
+        using var embedder = SyntheticClasses.TinyConv4();
+        var trainer = new PrototypicalTrainer(Small(50) with { CheckpointPath = file });
+        var progress = new RecordingProgress<TrainingProgress>(p =>
+        {
+            if (p.Episode == 3)
+            {
+                cts.Cancel();
+            }
+        });
+
+        var act = () => trainer.Train(embedder, data, progress: progress, cancellationToken: cts.Token);
+
+        act.Should().Throw<OperationCanceledException>();
+        progress.Reports.Should().HaveCount(3);
+        File.Exists(file).Should().BeTrue();
+        var resumed = new PrototypicalTrainer(trainer.Options with { Episodes = 4 }).Train(embedder, data);
+        resumed.StartEpisode.Should().Be(3);
+        resumed.EpisodesRun.Should().Be(4);
+    }
+
+    [Fact]
+    public void Train_ManySteps_LiveTensorCountStaysFlat()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var validation = SyntheticClasses.NoisyPrototypes(classes: 6, perClass: 10, seed: 5);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var live = new List<long>();
+        var progress = new RecordingProgress<TrainingProgress>(_ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        var options = Small(30) with { ValidationInterval = 5, ValidationEpisodes = 2 };
+
+        new PrototypicalTrainer(options).Train(embedder, data, validation, progress);
+
+        live.Skip(5).Should().AllBeEquivalentTo(live[5], "episodes 6..30 must not leak tensors (counts: {0})", string.Join(",", live));
+    }
+
+    [Fact]
+    public void Train_LrStep_HalvesTheLearningRateEveryStep()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var progress = new RecordingProgress<TrainingProgress>();
+
+        new PrototypicalTrainer(Small(7) with { LearningRate = 1e-3, LrStepEpisodes = 3, LrGamma = 0.5 }).Train(embedder, data, progress: progress);
+
+        progress.Reports.Select(r => r.LearningRate).Should().Equal(1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 2.5e-4);
+    }
+
+    [Fact]
+    public void Train_WithValidation_RestoresAndSavesTheBestWeights()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var validation = SyntheticClasses.NoisyPrototypes(classes: 6, perClass: 10, seed: 5);
+        string dir = TestPaths.NewTempFolder("oneshot-best");
+        using var embedder = SyntheticClasses.TinyConv4();
+        var progress = new RecordingProgress<TrainingProgress>();
+        var options = Small(12) with { ValidationInterval = 3, ValidationEpisodes = 3, CheckpointPath = dir };
+
+        var result = new PrototypicalTrainer(options).Train(embedder, data, validation, progress);
+
+        var validations = progress.Reports.Where(r => r.ValidationLoss is not null).ToList();
+        validations.Select(r => r.Episode).Should().Equal(3, 6, 9, 12);
+        var best = validations.MinBy(r => r.ValidationLoss!.Value)!;
+        result.BestEpisode.Should().Be(best.Episode);
+        result.BestValidationLoss.Should().Be(best.ValidationLoss);
+        result.BestValidationAccuracy.Should().Be(best.ValidationAccuracy);
+        using var reloaded = SyntheticClasses.TinyConv4(seed: 9);
+        reloaded.Network.load(Path.Combine(dir, "best.weights"));
+        var expected = SyntheticClasses.Weights(reloaded);
+        foreach (var (name, values) in SyntheticClasses.Weights(embedder))
+        {
+            values.Should().Equal(expected[name], "the network holds the best weights ({0})", name);
+        }
+    }
+
+    [Fact]
+    public void Train_NoiseValidationWithPatienceOne_StopsAtFirstValidationWithoutImprovement()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var validation = SyntheticClasses.Noise(classes: 6, perClass: 10);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var progress = new RecordingProgress<TrainingProgress>();
+        var options = Small(200) with { ValidationInterval = 2, ValidationEpisodes = 2, Patience = 1 };
+
+        var result = new PrototypicalTrainer(options).Train(embedder, data, validation, progress);
+
+        var losses = progress.Reports.Where(r => r.ValidationLoss is not null).Select(r => r.ValidationLoss!.Value).ToList();
+        result.StoppedEarly.Should().BeTrue();
+        result.EpisodesRun.Should().Be(progress.Reports.Count).And.BeLessThan(200);
+        losses[^1].Should().BeGreaterThanOrEqualTo(losses.Take(losses.Count - 1).Min(), "the run stops at the first validation that does not improve");
+        losses.Take(losses.Count - 1).Should().BeInDescendingOrder("every earlier validation improved");
+        result.BestEpisode.Should().Be(result.EpisodesRun - 2);
+    }
+
+    [Fact]
+    public void Train_CheckpointOfAnotherRecipe_ThrowsNamingBothRecipes()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        string dir = TestPaths.NewTempFolder("oneshot-recipe");
+        using var embedder = SyntheticClasses.TinyConv4();
+        new PrototypicalTrainer(Small(2) with { CheckpointPath = dir }).Train(embedder, data);
+
+        var act = () => new PrototypicalTrainer(Small(4) with { CheckpointPath = dir, Shot = 2 }).Train(embedder, data);
+
+        act.Should().Throw<OneShotException>().WithMessage("*was written with another training recipe: it has 'way=5;shot=1;*', this run has 'way=5;shot=2;*");
+        var fresh = new PrototypicalTrainer(Small(4) with { CheckpointPath = dir, Shot = 2, Resume = false }).Train(embedder, data);
+        fresh.StartEpisode.Should().Be(0);
+    }
+
+    [Fact]
+    public void Train_ItemsOfAnotherSize_ThrowsWithBothShapes()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10, size: 20);
+        using var embedder = SyntheticClasses.TinyConv4();
+
+        var act = () => new PrototypicalTrainer(Small(2)).Train(embedder, data);
+
+        act.Should().Throw<ArgumentException>().WithMessage("The dataset's items are 1x20x20 (CxHxW); this conv4 embedder takes 1x28x28.*");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void Options_WayBelowTwo_Throws(int way)
+    {
+        var act = () => new PrototypicalTrainerOptions { Way = way };
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Way must be at least 2.*");
+    }
+}
