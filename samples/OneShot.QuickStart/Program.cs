@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OneShot;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Galleries;
