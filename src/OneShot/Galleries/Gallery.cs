@@ -71,6 +71,7 @@ public sealed class Gallery : IDisposable
     /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
     /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
     /// <exception cref="EmbedderMismatchException">The file was built with a different embedder.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static Gallery Load(string path, IEmbedder embedder, GalleryOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -174,6 +175,11 @@ public sealed class Gallery : IDisposable
     public IReadOnlyList<Prediction> ClassifyBatch(IReadOnlyList<string> imagePaths)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
+        if (imagePaths.Count == 0)
+        {
+            return [];
+        }
+
         using var scope = NewDisposeScope();
         return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));
     }

@@ -99,7 +99,12 @@ public sealed class GalleryConcurrencyTests
                 while (!stop.IsCancellationRequested)
                 {
                     var p = gallery.ClassifyEmbeddings(query).Single();
-                    if (p.Label != "origin" || p.TopK.Sum(s => s.Probability) is < 0.999 or > 1.001 && p.TopK.Count == gallery.Labels.Count)
+                    bool consistent = p.Label == "origin"
+                        && Math.Abs(p.Distance - 0.01) < 1e-6
+                        && p.TopK[0].Label == "origin"
+                        && p.TopK.Select(c => c.Distance).SequenceEqual(p.TopK.Select(c => c.Distance).Order())
+                        && p.TopK.Sum(c => c.Probability) <= 1.0001;
+                    if (!consistent)
                     {
                         throw new InvalidOperationException($"Unexpected prediction {p}");
                     }
