@@ -29,7 +29,7 @@ public sealed class KNearestNeighborClassifier : IFewShotClassifier
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var copy = SupportSet.CopyToCpuFloat(supportEmbeddings);
-        return new FittedKNearestNeighborClassifier(Options, support, copy.MoveToOuterDisposeScope());
+        return new FittedKNearestNeighborClassifier(Options, support, copy.DetachFromDisposeScope());
     }
 
     /// <inheritdoc />

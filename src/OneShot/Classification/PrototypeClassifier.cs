@@ -42,7 +42,7 @@ public sealed class PrototypeClassifier : IFewShotClassifier
         var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, index, x, 1.0);
         var counts = tensor(support.ClassCounts.Select(c => (float)c).ToArray()).unsqueeze(1);
         var prototypes = sums.div_(counts).contiguous();
-        return new FittedPrototypeClassifier(Options, support.Classes, prototypes.MoveToOuterDisposeScope());
+        return new FittedPrototypeClassifier(Options, support.Classes, prototypes.DetachFromDisposeScope());
     }
 
     /// <inheritdoc />

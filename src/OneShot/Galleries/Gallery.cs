@@ -24,12 +24,9 @@ namespace OneShot.Galleries;
 /// </remarks>
 public sealed class Gallery : IDisposable
 {
-    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
-    private readonly GalleryStore _store;
+    private readonly GalleryState _state;
     private readonly IEmbedder _embedder;
     private readonly ImageLoader _loader;
-    private IFittedClassifier? _snapshot;
-    private bool _disposed;
 
     /// <summary>Creates an empty gallery for embeddings from <paramref name="embedder"/>.</summary>
     /// <param name="embedder">Turns enrolled and queried images into embeddings; not owned by the gallery.</param>
@@ -44,9 +41,10 @@ public sealed class Gallery : IDisposable
         ArgumentNullException.ThrowIfNull(embedder);
         _embedder = embedder;
         _loader = new ImageLoader(embedder.Preprocessing);
-        _store = new GalleryStore(embedder.EmbeddingSize);
         Options = options ?? new GalleryOptions();
         Fingerprint = fingerprint;
+        EmbeddingSize = embedder.EmbeddingSize;
+        _state = new GalleryState(EmbeddingSize, Options.Classifier);
     }
 
     /// <summary>The classifier options.</summary>
@@ -56,16 +54,16 @@ public sealed class Gallery : IDisposable
     public EmbedderFingerprint Fingerprint { get; }
 
     /// <summary>The embedding length D.</summary>
-    public int EmbeddingSize => _store.EmbeddingSize;
+    public int EmbeddingSize { get; }
 
     /// <summary>The enrolled labels, in order of first enrolment (a snapshot).</summary>
-    public IReadOnlyList<string> Labels => Read(() => _store.Labels.ToArray());
+    public IReadOnlyList<string> Labels => _state.Read(store => store.Labels.ToArray());
 
     /// <summary>How many examples each label has, in <see cref="Labels"/> order (a snapshot).</summary>
-    public IReadOnlyDictionary<string, int> Counts => Read(() => _store.Labels.ToDictionary(l => l, _store.CountOf, StringComparer.Ordinal));
+    public IReadOnlyDictionary<string, int> Counts => _state.Read(store => store.Labels.ToDictionary(l => l, store.CountOf, StringComparer.Ordinal));
 
     /// <summary>The total number of enrolled examples.</summary>
-    public int Count => Read(() => _store.Count);
+    public int Count => _state.Read(store => store.Count);
 
     /// <summary>Loads a gallery saved by <see cref="Save(string)"/>, checking that it was built with <paramref name="embedder"/>.</summary>
     /// <param name="path">The gallery file.</param>
@@ -73,6 +71,7 @@ public sealed class Gallery : IDisposable
     /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
     /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
     /// <exception cref="EmbedderMismatchException">The file was built with a different embedder.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static Gallery Load(string path, IEmbedder embedder, GalleryOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -94,7 +93,7 @@ public sealed class Gallery : IDisposable
         var gallery = new Gallery(embedder, options, expected);
         for (int i = 0; i < content.Vectors.Count; i++)
         {
-            gallery._store.Add(content.Labels[content.EntryLabels[i]], content.Vectors[i]);
+            gallery._state.Add(content.Labels[content.EntryLabels[i]], [content.Vectors[i]]);
         }
 
         return gallery;
@@ -150,16 +149,7 @@ public sealed class Gallery : IDisposable
     public bool Remove(string label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        return Write(() =>
-        {
-            bool removed = _store.Remove(label);
-            if (removed)
-            {
-                InvalidateSnapshot();
-            }
-
-            return removed;
-        });
+        return _state.Remove(label);
     }
 
     /// <summary>The enrolled embeddings of <paramref name="label"/> as a new float32 CPU tensor <c>[N,D]</c>, in enrolment order.</summary>
@@ -167,8 +157,8 @@ public sealed class Gallery : IDisposable
     public Tensor GetEmbeddings(string label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        float[][] rows = Read(() => _store.RowsOf(label) ?? throw new KeyNotFoundException(
-            $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", _store.Labels.Select(l => $"'{l}'"))}."));
+        float[][] rows = _state.Read(store => store.RowsOf(label) ?? throw new KeyNotFoundException(
+            $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", store.Labels.Select(l => $"'{l}'"))}."));
         return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
     }
 
@@ -185,6 +175,11 @@ public sealed class Gallery : IDisposable
     public IReadOnlyList<Prediction> ClassifyBatch(IReadOnlyList<string> imagePaths)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
+        if (imagePaths.Count == 0)
+        {
+            return [];
+        }
+
         using var scope = NewDisposeScope();
         return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));
     }
@@ -232,33 +227,13 @@ public sealed class Gallery : IDisposable
     public void Save(string path) => Save(path, wrapStream: null);
 
     /// <summary>Disposes the fitted classifier. Call when no other call is in flight; the embedder is not disposed.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _lock.EnterWriteLock();
-        try
-        {
-            _disposed = true;
-            _snapshot?.Dispose();
-            _snapshot = null;
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-
-        _lock.Dispose();
-    }
+    public void Dispose() => _state.Dispose();
 
     /// <summary>Saves through <paramref name="wrapStream"/>, which tests use to inject a failure mid-write.</summary>
     internal void Save(string path, Func<Stream, Stream>? wrapStream)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var content = Read(() => _store.ToContent(Fingerprint));
+        var content = _state.Read(store => store.ToContent(Fingerprint));
         var current = _embedder.GetFingerprint();
         if (current != Fingerprint)
         {
@@ -269,20 +244,8 @@ public sealed class Gallery : IDisposable
         AtomicFile.Write(path, stream => GalleryFile.Write(wrapStream?.Invoke(stream) ?? stream, content));
     }
 
-    private void Add(string label, Tensor embeddings)
-    {
-        float[][] rows = GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings));
-        Write(() =>
-        {
-            foreach (float[] row in rows)
-            {
-                _store.Add(label, row);
-            }
-
-            InvalidateSnapshot();
-            return true;
-        });
-    }
+    private void Add(string label, Tensor embeddings) =>
+        _state.Add(label, GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings)));
 
     private Tensor ToMatrix(Tensor embeddings, string name)
     {
@@ -296,56 +259,5 @@ public sealed class Gallery : IDisposable
         return matrix;
     }
 
-    private IReadOnlyList<Prediction> Predict(Tensor embeddings)
-    {
-        while (true)
-        {
-            // Predict under the read lock: the snapshot is only replaced and disposed under the write lock.
-            var predictions = Read(() => _store.Count == 0
-                ? throw new InvalidOperationException("The gallery is empty: enroll at least one example before classifying.")
-                : _snapshot?.Predict(embeddings));
-            if (predictions is not null)
-            {
-                return predictions;
-            }
-
-            Write(() => _snapshot ??= _store.Fit(Options.Classifier));
-        }
-    }
-
-    private void InvalidateSnapshot()
-    {
-        _snapshot?.Dispose();
-        _snapshot = null;
-    }
-
-    private T Read<T>(Func<T> read)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _lock.EnterReadLock();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return read();
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    private T Write<T>(Func<T> write)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _lock.EnterWriteLock();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return write();
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
+    private IReadOnlyList<Prediction> Predict(Tensor embeddings) => _state.Predict(embeddings);
 }

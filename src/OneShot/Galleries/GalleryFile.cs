@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using OneShot.Classification;
 using OneShot.Embeddings;
 
 namespace OneShot.Galleries;
@@ -143,9 +144,9 @@ internal static class GalleryFile
         for (int i = 0; i < labelCount; i++)
         {
             labels[i] = reader.String();
-            if (string.IsNullOrWhiteSpace(labels[i]) || !seen.Add(labels[i]))
+            if (string.IsNullOrWhiteSpace(labels[i]) || labels[i] == Prediction.UnknownLabel || !seen.Add(labels[i]))
             {
-                throw reader.Corrupt($"label {i} is empty or repeated");
+                throw reader.Corrupt($"label {i} is empty, reserved or repeated");
             }
         }
 

@@ -26,6 +26,9 @@ internal sealed class GalleryStore
 
     public int Count => _rows.Count;
 
+    /// <summary>Increases with every change, so a fitted classifier can tell it is stale.</summary>
+    public int Version { get; private set; }
+
     public int CountOf(string label) => _counts[label];
 
     /// <summary>Checks <paramref name="embeddings"/> (<c>[N,D]</c>, floating point, finite) and copies its rows.</summary>
@@ -54,6 +57,7 @@ internal sealed class GalleryStore
 
     public void Add(string label, float[] row)
     {
+        Version++;
         _entryLabels.Add(label);
         _rows.Add(row);
         if (_counts.TryGetValue(label, out int count))
@@ -74,6 +78,7 @@ internal sealed class GalleryStore
             return false;
         }
 
+        Version++;
         _labels.Remove(label);
         for (int i = _rows.Count - 1; i >= 0; i--)
         {

@@ -131,4 +131,25 @@ public sealed class KNearestNeighborClassifierTests
         predictions[1].TopK[0].Label.Should().Be("b");
         predictions[1].Distance.Should().BeApproximately(96.5, 1e-3);
     }
+
+    [Fact]
+    public void Fit_InsideDisposeScope_FittedClassifiersOutliveTheScope()
+    {
+        IFittedClassifier prototype;
+        IFittedClassifier knn;
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            var support = Points(SupportPoints);
+            prototype = new PrototypeClassifier().Fit(support, SupportLabels);
+            knn = new KNearestNeighborClassifier(new() { K = 1 }).Fit(support, SupportLabels);
+        }
+
+        using (prototype)
+        using (knn)
+        using (var query = Points(0))
+        {
+            prototype.Predict(query).Single().Label.Should().Be("b");
+            knn.Predict(query).Single().Label.Should().Be("a");
+        }
+    }
 }

@@ -1,0 +1,139 @@
+using OneShot.Classification;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Tests.Galleries;
+
+public sealed class GalleryConcurrencyTests
+{
+    [Fact]
+    public void Classify_OneThousandCalls_LiveTensorCountStaysFlat()
+    {
+        // A real (narrow, 16x16) Conv4, so the embedder's temporaries are counted too.
+        manual_seed(7);
+        using var embedder = Embedder.Create(new EmbedderOptions
+        {
+            Backbone = new Conv4Options { Widths = [8, 8, 8, 8] },
+            Preprocessing = new Data.ImagePreprocessing { Width = 16, Height = 16 },
+        });
+        using var gallery = new Gallery(embedder, new GalleryOptions { Classifier = new KNearestNeighborOptions { K = 2 } });
+        using var support = rand(6, 1, 16, 16, generator: new Generator(11));
+        gallery.Enroll("a", support.narrow(0, 0, 3));
+        gallery.Enroll("b", support.narrow(0, 3, 3));
+        using var query = rand(1, 16, 16, generator: new Generator(12));
+        using var queryEmbedding = embedder.Embed(query.unsqueeze(0));
+        var first = gallery.Classify(query);
+        gallery.ClassifyEmbeddings(queryEmbedding);
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        for (int i = 0; i < 1000; i++)
+        {
+            gallery.Classify(query).Should().Be(first);
+            gallery.ClassifyEmbeddings(queryEmbedding);
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+    }
+
+    [Fact]
+    public void Classify_EightThreadsConcurrently_EqualSerialResults()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder(height: 4, width: 4));
+        using var embeddings = randn(40, 16, generator: new Generator(21));
+        for (int c = 0; c < 8; c++)
+        {
+            gallery.EnrollEmbeddings($"class{c}", embeddings.narrow(0, c * 5, 5));
+        }
+
+        using var queries = randn(50, 1, 4, 4, generator: new Generator(22));
+        var serial = Enumerable.Range(0, 50).Select(i =>
+        {
+            using var image = queries[i];
+            return gallery.Classify(image);
+        }).ToArray();
+        gallery.ClassifyBatch(queries).Select(p => p.Label).Should().Equal(serial.Select(p => p.Label));
+
+        var results = new Prediction[8][];
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            var mine = new Prediction[50];
+            for (int round = 0; round < 5; round++)
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    int index = (i + (t * 7)) % 50;
+                    using var image = queries[index];
+                    mine[index] = gallery.Classify(image);
+                }
+            }
+
+            results[t] = mine;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        foreach (var result in results)
+        {
+            result.Should().Equal(serial);
+        }
+
+        serial.Select(p => p.Label).Distinct().Count().Should().BeGreaterThan(1);
+    }
+
+    [Fact]
+    public void ClassifyWhileEnrolling_ConcurrentReadersAndWriter_NeverFailAndSeeConsistentGallery()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder());
+        using var first = tensor(new float[] { 0, 0, 0, 0 });
+        gallery.EnrollEmbeddings("origin", first);
+        using var query = tensor(new float[] { 0.1f, 0, 0, 0 });
+        var errors = new List<Exception>();
+        using var stop = new CancellationTokenSource();
+
+        var readers = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var p = gallery.ClassifyEmbeddings(query).Single();
+                    bool consistent = p.Label == "origin"
+                        && Math.Abs(p.Distance - 0.01) < 1e-6
+                        && p.TopK[0].Label == "origin"
+                        && p.TopK.Select(c => c.Distance).SequenceEqual(p.TopK.Select(c => c.Distance).Order())
+                        && p.TopK.Sum(c => c.Probability) <= 1.0001;
+                    if (!consistent)
+                    {
+                        throw new InvalidOperationException($"Unexpected prediction {p}");
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                lock (errors)
+                {
+                    errors.Add(e);
+                }
+            }
+        })).ToList();
+        readers.ForEach(t => t.Start());
+        for (int i = 1; i <= 50; i++)
+        {
+            using var far = full(new long[] { 4 }, 10f + i);
+            gallery.EnrollEmbeddings($"far{i}", far);
+            if (i % 5 == 0)
+            {
+                gallery.Remove($"far{i - 1}").Should().BeTrue();
+            }
+        }
+
+        stop.Cancel();
+        readers.ForEach(t => t.Join());
+
+        errors.Should().BeEmpty();
+        gallery.Count.Should().Be(41);
+        gallery.ClassifyEmbeddings(query).Single().Label.Should().Be("origin");
+    }
+}

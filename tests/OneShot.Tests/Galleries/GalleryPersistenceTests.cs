@@ -1,0 +1,171 @@
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using TorchSharp;
+using static OneShot.Tests.Classification.TestTensors;
+using static TorchSharp.torch;
+
+namespace OneShot.Tests.Galleries;
+
+public sealed class GalleryPersistenceTests : IDisposable
+{
+    private readonly string _folder = TestPaths.NewTempFolder("oneshot-gallery");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void SaveThenLoad_RandomEmbeddings_RoundTripIsBitExact()
+    {
+        var embedder = new FlattenEmbedder();
+        using var gallery = new Gallery(embedder);
+        using var a = randn(3, 4, generator: new Generator(1));
+        using var b = randn(2, 4, generator: new Generator(2)).mul(1e-30);
+        using var c = tensor(new[] { float.Epsilon, -0f, float.MaxValue, -1.5f });
+        gallery.EnrollEmbeddings("a", a);
+        gallery.EnrollEmbeddings("b ünïcödé", b);
+        gallery.EnrollEmbeddings("a", c);
+        string path = Path.Combine(_folder, "g.gallery");
+
+        gallery.Save(path);
+        using var loaded = Gallery.Load(path, embedder);
+
+        loaded.Labels.Should().Equal("a", "b ünïcödé");
+        loaded.Counts.Should().Equal(gallery.Counts);
+        loaded.Fingerprint.Should().Be(embedder.GetFingerprint());
+        foreach (string label in gallery.Labels)
+        {
+            using var before = gallery.GetEmbeddings(label);
+            using var after = loaded.GetEmbeddings(label);
+            Bits(after).Should().Equal(Bits(before));
+        }
+
+        string again = Path.Combine(_folder, "again.gallery");
+        loaded.Save(again);
+        File.ReadAllBytes(again).Should().Equal(File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Load_RealConv4WithDifferentSeed_ThrowsEmbedderMismatchNamingBothAndFile()
+    {
+        manual_seed(1);
+        using var saved = Embedder.Create();
+        manual_seed(2);
+        using var other = Embedder.Create();
+        using var gallery = new Gallery(saved);
+        using var images = rand(2, 1, 28, 28, generator: new Generator(3));
+        gallery.Enroll("x", images);
+        string path = Path.Combine(_folder, "conv4.gallery");
+        gallery.Save(path);
+
+        var act = () => Gallery.Load(path, other);
+
+        var error = act.Should().Throw<EmbedderMismatchException>().Which;
+        error.FilePath.Should().Be(path);
+        error.Found.Should().Be(saved.GetFingerprint());
+        error.Expected.Should().Be(other.GetFingerprint());
+        error.Message.Should().Contain(path).And.Contain("(weights differ)")
+            .And.Contain(saved.GetFingerprint().WeightsSha256).And.Contain(other.GetFingerprint().WeightsSha256);
+        using var reloaded = Gallery.Load(path, saved);
+        reloaded.Count.Should().Be(2);
+    }
+
+    [Fact]
+    public void Load_DifferentPreprocessing_ThrowsEmbedderMismatch()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder());
+        using var row = Rows([1, 2, 3, 4]);
+        gallery.EnrollEmbeddings("a", row);
+        string path = Path.Combine(_folder, "g.gallery");
+        gallery.Save(path);
+
+        var act = () => Gallery.Load(path, new FlattenEmbedder(height: 1, width: 4));
+
+        act.Should().Throw<EmbedderMismatchException>().WithMessage("*(options, preprocessing differ)*");
+    }
+
+    [Theory]
+    [InlineData("flip-byte-in-embeddings", "*corrupt: the SHA-256 checksum*")]
+    [InlineData("flip-byte-in-checksum", "*corrupt: the SHA-256 checksum*")]
+    [InlineData("truncate", "*truncated or corrupt*")]
+    [InlineData("truncate-to-header", "*truncated*")]
+    [InlineData("wrong-magic", "*is not a OneShot gallery*")]
+    [InlineData("newer-version", "*format version 2, newer than this OneShot reads (up to 1)*")]
+    [InlineData("empty", "*is not a OneShot gallery*")]
+    public void Load_DamagedFile_ThrowsGalleryFormatExceptionNamingFile(string damage, string message)
+    {
+        string path = SaveSmallGallery();
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes = damage switch
+        {
+            "flip-byte-in-embeddings" => Flip(bytes, bytes.Length - 32 - 3),
+            "flip-byte-in-checksum" => Flip(bytes, bytes.Length - 1),
+            "truncate" => bytes[..^10],
+            "truncate-to-header" => bytes[..20],
+            "wrong-magic" => Flip(bytes, 1),
+            "newer-version" => Flip(bytes, 8, 2),
+            "empty" => [],
+            _ => throw new ArgumentOutOfRangeException(nameof(damage)),
+        };
+        File.WriteAllBytes(path, bytes);
+
+        var act = () => Gallery.Load(path, new FlattenEmbedder());
+
+        act.Should().Throw<GalleryFormatException>().WithMessage(message)
+            .Which.FilePath.Should().Be(path);
+        act.Should().Throw<GalleryFormatException>().Which.Message.Should().Contain(path);
+    }
+
+    [Fact]
+    public void Save_WriteFailsMidway_LeavesPreviousFileByteIdentical()
+    {
+        string path = SaveSmallGallery();
+        byte[] before = File.ReadAllBytes(path);
+        using var bigger = new Gallery(new FlattenEmbedder());
+        using var rows = randn(100, 4);
+        bigger.EnrollEmbeddings("many", rows);
+
+        var act = () => bigger.Save(path, stream => new FailingStream(stream, failAfterBytes: 200));
+
+        act.Should().Throw<IOException>().WithMessage("Injected failure*");
+        File.ReadAllBytes(path).Should().Equal(before);
+        Directory.GetFiles(_folder).Should().Equal(path);
+        using var loaded = Gallery.Load(path, new FlattenEmbedder());
+        loaded.Labels.Should().Equal("a", "b");
+    }
+
+    [Fact]
+    public void Save_EmbedderWeightsChangedSinceCreation_ThrowsAndWritesNothing()
+    {
+        var embedder = new FlattenEmbedder();
+        using var gallery = new Gallery(embedder);
+        using var row = Rows([1, 2, 3, 4]);
+        gallery.EnrollEmbeddings("a", row);
+        embedder.WeightsSha256 = "retrained";
+        string path = Path.Combine(_folder, "g.gallery");
+
+        var act = () => gallery.Save(path);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("The embedder changed since this gallery was created*retrained*");
+        File.Exists(path).Should().BeFalse();
+    }
+
+    private string SaveSmallGallery()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder());
+        using var a = Rows([1, 2, 3, 4], [5, 6, 7, 8]);
+        using var b = Rows([-1, -2, -3, -4]);
+        gallery.EnrollEmbeddings("a", a);
+        gallery.EnrollEmbeddings("b", b);
+        string path = Path.Combine(_folder, "small.gallery");
+        gallery.Save(path);
+        return path;
+    }
+
+    private static byte[] Flip(byte[] bytes, int index, byte value = 0)
+    {
+        byte[] copy = bytes.ToArray();
+        copy[index] = value == 0 ? (byte)(copy[index] ^ 0x5A) : value;
+        return copy;
+    }
+
+    private static int[] Bits(Tensor t) => Values(t).Select(BitConverter.SingleToInt32Bits).ToArray();
+}
