@@ -16,7 +16,7 @@ public sealed class GalleryConcurrencyTests
         using var embedder = Embedder.Create(new EmbedderOptions
         {
             Backbone = new Conv4Options { Widths = [8, 8, 8, 8] },
-            Preprocessing = new Data.ImagePreprocessing { Width = 16, Height = 16 },
+            Preprocessing = new global::OneShot.Data.ImagePreprocessing { Width = 16, Height = 16 },
         });
         using var gallery = new Gallery(embedder, new GalleryOptions { Classifier = new KNearestNeighborOptions { K = 2 } });
         using var support = rand(6, 1, 16, 16, generator: new Generator(11));

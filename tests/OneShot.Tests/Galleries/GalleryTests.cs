@@ -97,7 +97,7 @@ public sealed class GalleryTests
         embedder.EmbedCalls.Should().Be(4);
     }
 
-    [Fact(Skip = "Enable after merging the Data branch: ImageLoader is a stub on this branch (NotImplementedException).")]
+    [Fact]
     public void EnrollAndClassify_ImagePaths_LoadThroughImageLoader()
     {
         string folder = TestPaths.NewTempFolder();
