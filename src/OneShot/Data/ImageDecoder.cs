@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SkiaSharp;
 
 namespace OneShot.Data;
@@ -11,6 +12,9 @@ internal static class ImageDecoder
     private const float RedWeight = 0.299f;
     private const float GreenWeight = 0.587f;
     private const float BlueWeight = 0.114f;
+
+    /// <summary>Byte value v as v / 255.</summary>
+    private static readonly float[] Levels = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
 
     /// <summary>Decodes <paramref name="data"/> into <paramref name="channels"/> (1 or 3) planes of values in [0, 1].</summary>
     /// <exception cref="ImageDecodeException">Empty, unknown format, corrupt or truncated data, or more than <paramref name="maxPixels"/> pixels.</exception>
@@ -62,42 +66,50 @@ internal static class ImageDecoder
             : FromRgba(raw, info.Width, info.Height, orientation, channels);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodedImage FromGray(byte[] raw, int width, int height, ImageOrientation orientation, int channels)
     {
         (int w, int h) = orientation.SwapsAxes ? (height, width) : (width, height);
         int plane = w * h;
         float[] pixels = new float[plane * channels];
+        ReadOnlySpan<float> levels = Levels;
+        int step = orientation.ColumnStep(width);
         for (int y = 0; y < h; y++)
         {
-            for (int x = 0; x < w; x++)
+            int s = orientation.RowStart(y, width);
+            Span<float> row = pixels.AsSpan(y * w, w);
+            for (int x = 0; x < row.Length; x++, s += step)
             {
-                float v = raw[orientation.StoredIndex(x, y, width)] / 255f;
-                int i = (y * w) + x;
-                for (int c = 0; c < channels; c++)
-                {
-                    pixels[(c * plane) + i] = v;
-                }
+                row[x] = levels[raw[s]];
             }
+        }
+
+        for (int c = 1; c < channels; c++)
+        {
+            pixels.AsSpan(0, plane).CopyTo(pixels.AsSpan(c * plane, plane));
         }
 
         return new DecodedImage(pixels, channels, w, h);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodedImage FromRgba(byte[] raw, int width, int height, ImageOrientation orientation, int channels)
     {
         (int w, int h) = orientation.SwapsAxes ? (height, width) : (width, height);
         int plane = w * h;
         float[] pixels = new float[plane * channels];
+        ReadOnlySpan<float> levels = Levels;
+        int step = orientation.ColumnStep(width) * 4;
         for (int y = 0; y < h; y++)
         {
-            for (int x = 0; x < w; x++)
+            int s = orientation.RowStart(y, width) * 4;
+            for (int x = 0; x < w; x++, s += step)
             {
-                int s = orientation.StoredIndex(x, y, width) * 4;
-                float alpha = raw[s + 3] / 255f;
+                float alpha = levels[raw[s + 3]];
                 float white = 1f - alpha;
-                float r = (raw[s] / 255f * alpha) + white;
-                float g = (raw[s + 1] / 255f * alpha) + white;
-                float b = (raw[s + 2] / 255f * alpha) + white;
+                float r = (levels[raw[s]] * alpha) + white;
+                float g = (levels[raw[s + 1]] * alpha) + white;
+                float b = (levels[raw[s + 2]] * alpha) + white;
                 int i = (y * w) + x;
                 if (channels == 1)
                 {

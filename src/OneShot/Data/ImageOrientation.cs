@@ -26,6 +26,12 @@ internal readonly record struct ImageOrientation(int X0, int Axx, int Axy, int Y
         };
     }
 
+    /// <summary>The stored index of upright pixel (0, <paramref name="vy"/>) in a row-major image of width <paramref name="storedWidth"/>.</summary>
+    public int RowStart(int vy, int storedWidth) => ((Y0 + (vy * Ayy)) * storedWidth) + X0 + (vy * Axy);
+
+    /// <summary>How far the stored index moves for one step right in the upright image.</summary>
+    public int ColumnStep(int storedWidth) => (Ayx * storedWidth) + Axx;
+
     /// <summary>The index in a row-major stored image of width <paramref name="storedWidth"/> of upright pixel (vx, vy).</summary>
     public int StoredIndex(int vx, int vy, int storedWidth) =>
         ((Y0 + (vx * Ayx) + (vy * Ayy)) * storedWidth) + X0 + (vx * Axx) + (vy * Axy);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OneShot.Data;
 
 /// <summary>
@@ -12,6 +13,7 @@ internal static class ImageResampler
     /// <paramref name="sourceHeight"/>) to <paramref name="width"/> x <paramref name="height"/>; values are clamped to [0, 1].
     /// Returns <paramref name="source"/> itself when the size already matches.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Resize(float[] source, int channels, int sourceWidth, int sourceHeight, int width, int height)
     {
         if (sourceWidth == width && sourceHeight == height)
@@ -25,41 +27,44 @@ internal static class ImageResampler
         float[] result = new float[channels * height * width];
         for (int c = 0; c < channels; c++)
         {
-            int sourcePlane = c * sourceWidth * sourceHeight;
-            int rowsPlane = c * sourceHeight * width;
+            ReadOnlySpan<float> sourcePlane = source.AsSpan(c * sourceWidth * sourceHeight, sourceWidth * sourceHeight);
+            Span<float> rowsPlane = rows.AsSpan(c * sourceHeight * width, sourceHeight * width);
             for (int y = 0; y < sourceHeight; y++)
             {
-                int sourceRow = sourcePlane + (y * sourceWidth);
-                int rowsRow = rowsPlane + (y * width);
-                for (int x = 0; x < width; x++)
+                ReadOnlySpan<float> sourceRow = sourcePlane.Slice(y * sourceWidth, sourceWidth);
+                Span<float> rowsRow = rowsPlane.Slice(y * width, width);
+                for (int x = 0; x < rowsRow.Length; x++)
                 {
-                    int start = horizontal.Start[x];
-                    int offset = x * horizontal.Taps;
+                    ReadOnlySpan<float> weights = horizontal.WeightsOf(x);
+                    ReadOnlySpan<float> inputs = sourceRow.Slice(horizontal.Start[x], weights.Length);
                     float sum = 0f;
-                    for (int k = 0; k < horizontal.Count[x]; k++)
+                    for (int k = 0; k < weights.Length; k++)
                     {
-                        sum += source[sourceRow + start + k] * horizontal.Weights[offset + k];
+                        sum += inputs[k] * weights[k];
                     }
 
-                    rows[rowsRow + x] = sum;
+                    rowsRow[x] = sum;
                 }
             }
 
-            int resultPlane = c * height * width;
+            Span<float> resultPlane = result.AsSpan(c * height * width, height * width);
             for (int y = 0; y < height; y++)
             {
-                int start = vertical.Start[y];
-                int offset = y * vertical.Taps;
-                int resultRow = resultPlane + (y * width);
-                for (int x = 0; x < width; x++)
+                ReadOnlySpan<float> weights = vertical.WeightsOf(y);
+                Span<float> resultRow = resultPlane.Slice(y * width, width);
+                for (int k = 0; k < weights.Length; k++)
                 {
-                    float sum = 0f;
-                    for (int k = 0; k < vertical.Count[y]; k++)
+                    ReadOnlySpan<float> input = rowsPlane.Slice((vertical.Start[y] + k) * width, width);
+                    float weight = weights[k];
+                    for (int x = 0; x < resultRow.Length; x++)
                     {
-                        sum += rows[rowsPlane + ((start + k) * width) + x] * vertical.Weights[offset + k];
+                        resultRow[x] += input[x] * weight;
                     }
+                }
 
-                    result[resultRow + x] = Math.Clamp(sum, 0f, 1f);
+                for (int x = 0; x < resultRow.Length; x++)
+                {
+                    resultRow[x] = Math.Clamp(resultRow[x], 0f, 1f);
                 }
             }
         }
@@ -85,6 +90,9 @@ internal static class ImageResampler
         public int[] Count { get; }
 
         public float[] Weights { get; }
+
+        /// <summary>The weights of output <paramref name="i"/>, for inputs Start[i] onwards.</summary>
+        public ReadOnlySpan<float> WeightsOf(int i) => Weights.AsSpan(i * Taps, Count[i]);
 
         public static Filter Create(int inputs, int outputs)
         {
