@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Serialization;
+using OneShot.Training;
+using TorchSharp;
+
+namespace OneShot.Cli;
+
+/// <summary><c>oneshot train</c>: episodic training of a prototypical-network embedder.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new DatasetArguments();
+        var split = new Option<string>("--split") { Description = "train, trainval or background (Omniglot).", DefaultValueFactory = _ => "train" };
+        var valSplit = new Option<string?>("--val-split") { Description = "Validation split for early stopping and model selection (default: val when --split train; none otherwise)." };
+        var way = new Option<int>("--way") { Description = "Classes per training episode.", DefaultValueFactory = _ => 60 };
+        var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };
+        var query = new Option<int>("--query") { Description = "Query images per class.", DefaultValueFactory = _ => 5 };
+        var episodes = new Option<int>("--episodes") { Description = "Training episodes.", DefaultValueFactory = _ => 2000 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (sampling and initialisation).", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var lrStep = new Option<int>("--lr-step") { Description = "Halve the learning rate every N episodes.", DefaultValueFactory = _ => 2000 };
+        var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
+        var valEpisodes = new Option<int>("--val-episodes") { Description = "Validation episodes (5-way, same shot, 15 queries).", DefaultValueFactory = _ => 100 };
+        var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch default).", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Model folder to write (weights.bin + model.json).", Required = true };
+
+        var command = new Command("train", "Train a Conv4 embedder with prototypical episodes; resumes from OUT/checkpoint when present.");
+        data.AddTo(command);
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, threads, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(result => ExitCodes.Run(() =>
+        {
+            int n = result.GetValue(threads);
+            if (n > 0)
+            {
+                torch.set_num_threads(n);
+            }
+
+            string outDir = result.GetValue(output)!;
+            string trainSplit = result.GetValue(split)!;
+            string? validationSplit = result.GetValue(valSplit) ?? (result.GetValue(data.Omniglot) is not null && trainSplit == "train" ? "val" : null);
+            int trainSeed = result.GetValue(seed);
+            torch.manual_seed(trainSeed);
+            var preprocessing = data.Preprocessing(result);
+            var (train, name) = data.Open(result, trainSplit, preprocessing);
+            IClassDataset? validation = validationSplit is null ? null : data.Open(result, validationSplit, preprocessing).Dataset;
+            Console.WriteLine($"train: {name} split {trainSplit} ({train.Classes.Count} classes){(validationSplit is null ? string.Empty : $", validation split {validationSplit} ({validation!.Classes.Count} classes)")}");
+
+            var options = new PrototypicalTrainerOptions
+            {
+                Way = result.GetValue(way),
+                Shot = result.GetValue(shot),
+                Query = result.GetValue(query),
+                Episodes = result.GetValue(episodes),
+                LearningRate = result.GetValue(lr),
+                LrStepEpisodes = result.GetValue(lrStep),
+                ValidationInterval = result.GetValue(valInterval),
+                ValidationEpisodes = result.GetValue(valEpisodes),
+                ValidationWay = 5,
+                ValidationShot = result.GetValue(shot),
+                ValidationQuery = 15,
+                Patience = result.GetValue(patience),
+                Seed = trainSeed,
+                CheckpointPath = Path.Combine(outDir, "checkpoint"),
+            };
+
+            using var embedder = Embedder.Create(new EmbedderOptions { Preprocessing = preprocessing });
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+
+            int every = Math.Max(1, options.Episodes / 100);
+            var progress = new InlineProgress<TrainingProgress>(p =>
+            {
+                if (p.Episode % every == 0 || p.ValidationLoss is not null || p.Episode == p.TotalEpisodes)
+                {
+                    string val = p.ValidationLoss is null ? string.Empty : $" | val loss {p.ValidationLoss:F4} acc {p.ValidationAccuracy:P2}";
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"episode {p.Episode}/{p.TotalEpisodes} loss {p.Loss:F4} acc {p.Accuracy:P1} lr {p.LearningRate:G3} elapsed {p.Elapsed:hh\\:mm\\:ss} eta {p.Eta:hh\\:mm\\:ss}{val}"));
+                }
+            });
+
+            var trainer = new PrototypicalTrainer(options);
+            var outcome = trainer.Train(embedder, train, validation, progress, cancel.Token);
+            var info = new Dictionary<string, string>
+            {
+                ["dataset"] = name,
+                ["split"] = trainSplit,
+                ["validationSplit"] = validationSplit ?? "none",
+                ["way"] = options.Way.ToString(CultureInfo.InvariantCulture),
+                ["shot"] = options.Shot.ToString(CultureInfo.InvariantCulture),
+                ["query"] = options.Query.ToString(CultureInfo.InvariantCulture),
+                ["episodes"] = (outcome.StartEpisode + outcome.EpisodesRun).ToString(CultureInfo.InvariantCulture),
+                ["bestEpisode"] = outcome.BestEpisode?.ToString(CultureInfo.InvariantCulture) ?? "last",
+                ["seed"] = trainSeed.ToString(CultureInfo.InvariantCulture),
+                ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+                ["lrStepEpisodes"] = options.LrStepEpisodes.ToString(CultureInfo.InvariantCulture),
+                ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
+            };
+            ModelFile.Save(embedder, outDir, $"Conv4 prototypical network trained on {name} {trainSplit}", info);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"saved {outDir}: {outcome.EpisodesRun} episodes this run (from {outcome.StartEpisode}), {outcome.WallTime.TotalMinutes:F1} min, best validation accuracy {outcome.BestValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a"}"));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
