@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OneShot.Evaluation;
+using OneShot.Serialization;
+
+namespace OneShot.Cli;
+
+/// <summary><c>oneshot evaluate</c>: N-way K-shot accuracy with a 95% confidence interval over episodes.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var data = new DatasetArguments();
+        var model = new Option<string>("--model") { Description = "Model folder (weights.bin + model.json).", Required = true };
+        var split = new Option<string>("--split") { Description = "test or evaluation (Omniglot); ignored with --data.", DefaultValueFactory = _ => "test" };
+        var way = new Option<int>("--way") { Description = "Classes per episode.", DefaultValueFactory = _ => 5 };
+        var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };
+        var query = new Option<int>("--query") { Description = "Query images per class.", DefaultValueFactory = _ => 15 };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes to average over.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+
+        var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
+        data.AddTo(command);
+        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(result => ExitCodes.Run(() =>
+        {
+            using var embedder = ModelFile.Load(result.GetValue(model)!);
+            string splitName = result.GetValue(data.Data) is null ? result.GetValue(split)! : "all";
+            var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
+            var options = new EpisodeEvaluationOptions
+            {
+                Way = result.GetValue(way),
+                Shot = result.GetValue(shot),
+                Query = result.GetValue(query),
+                Episodes = result.GetValue(episodes),
+                Seed = result.GetValue(seed),
+            };
+            var evaluation = new EpisodeEvaluator(options).Evaluate(embedder, dataset);
+            if (result.GetValue(json))
+            {
+                var o = new JsonObject
+                {
+                    ["dataset"] = name,
+                    ["split"] = splitName,
+                    ["model"] = result.GetValue(model),
+                    ["accuracy"] = evaluation.Accuracy,
+                    ["ci95"] = evaluation.Ci95,
+                    ["way"] = evaluation.Way,
+                    ["shot"] = evaluation.Shot,
+                    ["query"] = evaluation.Query,
+                    ["episodes"] = evaluation.Episodes,
+                    ["seed"] = evaluation.Seed,
+                    ["metric"] = evaluation.Metric.ToString(),
+                    ["seconds"] = Math.Round(evaluation.WallTime.TotalSeconds, 2),
+                };
+                Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+            }
+            else
+            {
+                Console.WriteLine(evaluation.Describe(name, splitName));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({evaluation.WallTime.TotalSeconds:F1} s)"));
+            }
+
+            (dataset as IDisposable)?.Dispose();
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
