@@ -5,8 +5,12 @@ using TorchSharp;
 
 namespace OneShot.Tests.Evaluation;
 
-public sealed class EpisodeEvaluatorTests
+public sealed class EpisodeEvaluatorTests : IDisposable
 {
+    private readonly SingleThreadedTorch _threads = new();
+
+    public void Dispose() => _threads.Dispose();
+
     [Fact]
     public void Evaluate_TriviallySeparableClasses_IsNearlyPerfect()
     {
