@@ -20,6 +20,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
     private readonly TrainingState _state = new();
     private readonly (string Checkpoint, string BestWeights)? _paths;
     private readonly Queue<(double Loss, double Accuracy)> _recent = new();
+    private int _savedEpisode = -1;
 
     public PrototypicalTrainingRun(
         PrototypicalTrainerOptions options,
@@ -52,6 +53,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         if (_paths is { } paths && _options.Resume && File.Exists(paths.Checkpoint))
         {
             TrainingCheckpoint.Load(paths.Checkpoint, _options.ToRecipeString(), Identity, _state, Network, _optimizer);
+            _savedEpisode = _state.Episode;
         }
         else
         {
@@ -220,9 +222,10 @@ internal sealed class PrototypicalTrainingRun : IDisposable
 
     private void SaveCheckpoint()
     {
-        if (_paths is { } paths)
+        if (_paths is { } paths && _savedEpisode != _state.Episode)
         {
             TrainingCheckpoint.Save(paths.Checkpoint, _options.ToRecipeString(), Identity, _state, Network, _optimizer);
+            _savedEpisode = _state.Episode;
         }
     }
 }

@@ -3,8 +3,12 @@ using TorchSharp;
 
 namespace OneShot.Tests.Training;
 
-public sealed class PrototypicalTrainerTests
+public sealed class PrototypicalTrainerTests : IDisposable
 {
+    private readonly SingleThreadedTorch _threads = new();
+
+    public void Dispose() => _threads.Dispose();
+
     private static PrototypicalTrainerOptions Small(int episodes, int seed = 1) => new()
     {
         Way = 5,
@@ -63,6 +67,30 @@ public sealed class PrototypicalTrainerTests
         }
 
         c.Losses.Should().NotEqual(a.Losses);
+    }
+
+    [Fact]
+    public void Train_TwoThreads_SameSeedGivesIdenticalLosses()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        int previous = torch.get_num_threads();
+        torch.set_num_threads(2);
+        try
+        {
+            double[] Run()
+            {
+                using var embedder = SyntheticClasses.TinyConv4(seed: 3);
+                var progress = new RecordingProgress<TrainingProgress>();
+                new PrototypicalTrainer(Small(4)).Train(embedder, data, progress: progress);
+                return progress.Reports.Select(r => r.Loss).ToArray();
+            }
+
+            Run().Should().Equal(Run());
+        }
+        finally
+        {
+            torch.set_num_threads(previous);
+        }
     }
 
     [Fact]

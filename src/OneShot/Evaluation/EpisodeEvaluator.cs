@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Training;
+using static TorchSharp.torch;
+
+namespace OneShot.Evaluation;
+
+/// <summary>
+/// Measures few-shot accuracy the standard way: over E seeded N-way K-shot Q-query episodes, classify each query by
+/// its nearest prototype (mean support embedding) and report the mean per-episode accuracy with its 95% confidence
+/// interval (see <see cref="ConfidenceInterval"/>).
+/// </summary>
+/// <remarks>
+/// Episodes are those of <see cref="EpisodeSampler.Sample(int, long)"/> for the seed, so a result can be reproduced
+/// exactly. Embeddings come from <see cref="IEmbedder.Embed"/> (evaluation mode). When the episodes would read at
+/// least as many images as the dataset holds, every item is embedded once and episodes pick from those embeddings.
+/// </remarks>
+public sealed class EpisodeEvaluator
+{
+    /// <summary>Creates an evaluator for <paramref name="options"/> (default: 5-way 1-shot, 15 queries, 1,000 episodes, seed 1).</summary>
+    public EpisodeEvaluator(EpisodeEvaluationOptions? options = null)
+    {
+        Options = options ?? new EpisodeEvaluationOptions();
+    }
+
+    /// <summary>The protocol.</summary>
+    public EpisodeEvaluationOptions Options { get; }
+
+    /// <summary>Evaluates <paramref name="embedder"/> on episodes drawn from <paramref name="dataset"/>.</summary>
+    /// <param name="embedder">The embedder to measure.</param>
+    /// <param name="dataset">The (usually unseen) classes to draw episodes from.</param>
+    /// <param name="progress">Receives a report after every episode.</param>
+    /// <param name="cancellationToken">Stops between episodes.</param>
+    /// <exception cref="ArgumentException">The dataset cannot provide the episodes, or its items do not fit the embedder.</exception>
+    /// <exception cref="OperationCanceledException">The evaluation was cancelled.</exception>
+    public EvaluationResult Evaluate(
+        IEmbedder embedder,
+        IClassDataset dataset,
+        IProgress<EvaluationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentNullException.ThrowIfNull(dataset);
+        var p = embedder.Preprocessing;
+        var (c, h, w) = dataset.ItemShape;
+        if (c != p.Channels || h != p.Height || w != p.Width)
+        {
+            throw new ArgumentException(
+                $"The dataset's items are {c}x{h}x{w} (CxHxW); this {embedder.Architecture} embedder takes {p.Channels}x{p.Height}x{p.Width}.",
+                nameof(dataset));
+        }
+
+        var o = Options;
+        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query);
+        var clock = Stopwatch.StartNew();
+        long imagesInDataset = sampler.EligibleClasses.Sum(k => (long)dataset.CountOf(k));
+        long imagesInEpisodes = (long)o.Episodes * o.Way * (o.Shot + o.Query);
+        bool embedAll = o.EmbedAllOnce ?? imagesInEpisodes >= imagesInDataset;
+        using var cache = embedAll ? DatasetEmbeddings.Build(embedder, dataset, sampler.EligibleClasses, cancellationToken) : null;
+        using var labels = EpisodeSampler.Labels(o.Way, o.Query);
+
+        var accuracies = new double[o.Episodes];
+        double sum = 0;
+        for (int e = 0; e < o.Episodes; e++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var plan = sampler.Plan(EpisodeSampler.CreateRandom(o.Seed, e));
+            using (var scope = NewDisposeScope())
+            {
+                Tensor support, query;
+                if (cache is not null)
+                {
+                    (support, query) = cache.Gather(plan);
+                }
+                else
+                {
+                    using var episode = sampler.Load(plan);
+                    var embeddings = embedder.Embed(cat(new[] { episode.Support, episode.Query }, 0));
+                    support = embeddings.narrow(0, 0, episode.Support.shape[0]);
+                    query = embeddings.narrow(0, episode.Support.shape[0], episode.Query.shape[0]);
+                }
+
+                var prototypes = support.view(o.Way, o.Shot, -1).mean(new long[] { 1 });
+                var predicted = PrototypicalLoss.Logits(query, prototypes, o.Metric, o.CosineScale).argmax(1);
+                long correct = predicted.eq(labels).sum().item<long>();
+                accuracies[e] = (double)correct / (o.Way * o.Query);
+            }
+
+            sum += accuracies[e];
+            if (progress is not null)
+            {
+                var elapsed = clock.Elapsed;
+                var eta = TimeSpan.FromTicks(elapsed.Ticks / (e + 1) * (o.Episodes - e - 1));
+                progress.Report(new EvaluationProgress(e + 1, o.Episodes, sum / (e + 1), elapsed, eta));
+            }
+        }
+
+        var ci = ConfidenceInterval.Compute(accuracies);
+        return new EvaluationResult(ci.Mean, ci.HalfWidth95, ci.StandardDeviation, o.Way, o.Shot, o.Query, o.Episodes, o.Seed, o.Metric, clock.Elapsed);
+    }
+}
