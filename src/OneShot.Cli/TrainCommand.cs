@@ -26,12 +26,13 @@ internal static class TrainCommand
         var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
         var valEpisodes = new Option<int>("--val-episodes") { Description = "Validation episodes (5-way, same shot, 15 queries).", DefaultValueFactory = _ => 100 };
         var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
+        var maxMinutes = new Option<double?>("--max-minutes") { Description = "Wall-time budget: stop after this many minutes and save the model trained so far (a checkpoint allows resuming)." };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch default).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Model folder to write (weights.bin + model.json).", Required = true };
 
         var command = new Command("train", "Train a Conv4 embedder with prototypical episodes; resumes from OUT/checkpoint when present.");
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, threads, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, maxMinutes, threads, output })
         {
             command.Options.Add(option);
         }
@@ -74,6 +75,10 @@ internal static class TrainCommand
 
             using var embedder = Embedder.Create(new EmbedderOptions { Preprocessing = preprocessing });
             using var cancel = new CancellationTokenSource();
+            using var budget = result.GetValue(maxMinutes) is double minutes
+                ? new CancellationTokenSource(TimeSpan.FromMinutes(minutes))
+                : new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, budget.Token);
             Console.CancelKeyPress += (_, e) =>
             {
                 e.Cancel = true;
@@ -81,8 +86,10 @@ internal static class TrainCommand
             };
 
             int every = Math.Max(1, options.Episodes / 100);
+            int lastEpisode = 0;
             var progress = new InlineProgress<TrainingProgress>(p =>
             {
+                lastEpisode = p.Episode;
                 if (p.Episode % every == 0 || p.ValidationLoss is not null || p.Episode == p.TotalEpisodes)
                 {
                     string val = p.ValidationLoss is null ? string.Empty : $" | val loss {p.ValidationLoss:F4} acc {p.ValidationAccuracy:P2}";
@@ -92,7 +99,17 @@ internal static class TrainCommand
             });
 
             var trainer = new PrototypicalTrainer(options);
-            var outcome = trainer.Train(embedder, train, validation, progress, cancel.Token);
+            TrainingResult outcome;
+            try
+            {
+                outcome = trainer.Train(embedder, train, validation, progress, linked.Token);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancel.IsCancellationRequested)
+            {
+                Console.WriteLine($"time budget of {result.GetValue(maxMinutes)} min reached after episode {lastEpisode}; saving the weights trained so far.");
+                outcome = new TrainingResult(lastEpisode, 0, double.NaN, double.NaN, null, null, null, StoppedEarly: true, TimeSpan.FromMinutes(result.GetValue(maxMinutes)!.Value));
+            }
+
             var info = new Dictionary<string, string>
             {
                 ["dataset"] = name,
