@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Benchmarks;
+
+/// <summary>
+/// Times one 60-way 1-shot 5-query training step of a Conv4-64 on 28x28 images through the library
+/// (<see cref="PrototypicalTrainer"/>, one episode per call: sampling, forward, loss, Adam) and through a minimal
+/// hand-written TorchSharp loop of the same model, alternating them in one run, and prints the medians and ratio.
+/// </summary>
+internal static class TrainStepBenchmark
+{
+    private const int Way = 60;
+    private const int Shot = 1;
+    private const int Query = 5;
+
+    public static void Run(int pairs)
+    {
+        using var data = NoisyPrototypes(classes: 100, perClass: 20);
+        var library = new List<double>();
+        var handWritten = new List<double>();
+
+        using var embedder = Embedder.Create(new EmbedderOptions { Device = DeviceChoice.Cpu });
+        using var plain = PlainConv4();
+        using var adam = optim.Adam(plain.parameters(), lr: 1e-3);
+        var sampler = new EpisodeSampler(data, Way, Shot, Query);
+        using var pinned = sampler.Sample(1, 0);
+        using var images = cat(new[] { pinned.Support, pinned.Query }, 0).DetachFromDisposeScope();
+        using var labels = arange(Way, dtype: ScalarType.Int64).repeat_interleave(Query);
+        plain.train();
+
+        void LibraryStep(int seed) =>
+            new PrototypicalTrainer(new PrototypicalTrainerOptions { Way = Way, Shot = Shot, Query = Query, Episodes = 1, Seed = seed }).Train(embedder, data);
+
+        void HandWrittenStep()
+        {
+            using var scope = NewDisposeScope();
+            var z = plain.forward(images);
+            var prototypes = z.narrow(0, 0, Way * Shot).view(Way, Shot, -1).mean(new long[] { 1 });
+            var query = z.narrow(0, Way * Shot, Way * Query);
+            var distances = (query.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(2);
+            var loss = nn.functional.cross_entropy(distances.neg(), labels);
+            adam.zero_grad();
+            loss.backward();
+            adam.step();
+            _ = loss.item<float>();
+        }
+
+        LibraryStep(0);
+        HandWrittenStep();
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            // Alternate the order so that neither side always runs right after the other.
+            for (int k = 0; k < 2; k++)
+            {
+                var clock = Stopwatch.StartNew();
+                if ((pair + k) % 2 == 0)
+                {
+                    LibraryStep(pair + 1);
+                    library.Add(clock.Elapsed.TotalSeconds);
+                }
+                else
+                {
+                    HandWrittenStep();
+                    handWritten.Add(clock.Elapsed.TotalSeconds);
+                }
+            }
+        }
+
+        double lib = Median(library), hand = Median(handWritten);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"train-step: 60-way 1-shot 5-query Conv4-64 28x28, Adam, libtorch threads {get_num_threads()}, {pairs} alternating pairs"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  library (PrototypicalTrainer)   median {lib:F3} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  hand-written TorchSharp loop    median {hand:F3} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio library/hand-written      {lib / hand:F3}  (target <= 1.15; reference step 0.75 s)"));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static InMemoryClassDataset NoisyPrototypes(int classes, int perClass, int size = 28)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(7);
+        var prototypes = rand(new long[] { classes, 1, 1, size, size }, generator: generator).gt(0.5).to_type(ScalarType.Float32);
+        var items = prototypes.expand(classes, perClass, 1, size, size) + (randn(new long[] { classes, perClass, 1, size, size }, generator: generator) * 0.3);
+        return InMemoryClassDataset.FromTensor(items);
+    }
+
+    private static nn.Module<Tensor, Tensor> PlainConv4()
+    {
+        static nn.Module<Tensor, Tensor> Block(int input) =>
+            nn.Sequential(nn.Conv2d(input, 64, 3, padding: 1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2));
+        return nn.Sequential(Block(1), Block(64), Block(64), Block(64), nn.Flatten());
+    }
+}
