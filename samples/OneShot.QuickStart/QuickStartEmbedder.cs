@@ -14,26 +14,26 @@ internal static class QuickStartEmbedder
     private const int Episodes = 300;
     private static readonly TimeSpan TrainingBudget = TimeSpan.FromSeconds(60);
 
-    public static Embedder Get(QuickStartOptions options)
+    public static (Embedder Embedder, string Source) Get(QuickStartOptions options, TextWriter output)
     {
         if (options.ModelDir is not null)
         {
-            Console.WriteLine($"Embedder: loading {options.ModelDir}");
-            return ModelFile.Load(options.ModelDir);
+            output.WriteLine($"Embedder: loading {options.ModelDir}");
+            return (ModelFile.Load(options.ModelDir), options.ModelDir);
         }
 
         string shipped = Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4");
         if (!options.ForceTraining && File.Exists(Path.Combine(shipped, ModelFile.MetadataFileName)))
         {
             var metadata = ModelFile.ReadMetadata(shipped);
-            Console.WriteLine($"Embedder: the shipped model models/omniglot-conv4 ({metadata.Description ?? metadata.Options.Backbone.Architecture}); the glyph classes are new to it.");
-            return ModelFile.Load(shipped);
+            output.WriteLine($"Embedder: the shipped model models/omniglot-conv4 ({metadata.Description ?? metadata.Options.Backbone.Architecture}); the glyph classes are new to it.");
+            return (ModelFile.Load(shipped), "models/omniglot-conv4");
         }
 
-        return TrainOnGeneratedGlyphs(options.Seed);
+        return (TrainOnGeneratedGlyphs(options.Seed, output), "trained on generated glyphs");
     }
 
-    private static Embedder TrainOnGeneratedGlyphs(int seed)
+    private static Embedder TrainOnGeneratedGlyphs(int seed, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
         var preprocessing = new ImagePreprocessing { Color = ColorMode.Grayscale, Width = 28, Height = 28, Invert = true };
@@ -42,7 +42,7 @@ internal static class QuickStartEmbedder
         {
             var images = GlyphTask.RenderBackground(new ImageLoader(preprocessing), BackgroundClasses, DrawingsPerClass, seed);
             using var dataset = InMemoryClassDataset.FromArrays(images, (1, 28, 28), scale: 1f);
-            Console.WriteLine($"Embedder: no shipped model; training a Conv4 on {BackgroundClasses} generated background glyph classes " +
+            output.WriteLine($"Embedder: no shipped model; training a Conv4 on {BackgroundClasses} generated background glyph classes " +
                               $"(none of them in the task), {Episodes} episodes of 10-way 1-shot, at most {TrainingBudget.TotalSeconds:F0} s.");
             var trainer = new PrototypicalTrainer(new PrototypicalTrainerOptions
             {
@@ -58,7 +58,7 @@ internal static class QuickStartEmbedder
             {
                 if (p.Episode % 50 == 0)
                 {
-                    Console.WriteLine($"  episode {p.Episode,4}/{p.TotalEpisodes}: loss {p.Loss:F3}, accuracy {p.Accuracy:P0}");
+                    output.WriteLine($"  episode {p.Episode,4}/{p.TotalEpisodes}: loss {p.Loss:F3}, accuracy {p.Accuracy:P0}");
                 }
             });
             try
@@ -67,10 +67,10 @@ internal static class QuickStartEmbedder
             }
             catch (OperationCanceledException)
             {
-                Console.WriteLine("  time budget reached; using the weights trained so far.");
+                output.WriteLine("  time budget reached; using the weights trained so far.");
             }
 
-            Console.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s.");
+            output.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s.");
             return embedder;
         }
         catch

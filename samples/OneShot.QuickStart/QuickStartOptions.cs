@@ -1,7 +1,7 @@
 namespace OneShot.QuickStart;
 
 /// <summary>The command line of QuickStart.</summary>
-internal sealed record QuickStartOptions
+public sealed record QuickStartOptions
 {
     public string? SupportDir { get; init; }
 
