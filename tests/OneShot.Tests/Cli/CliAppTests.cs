@@ -1,0 +1,98 @@
+using System.Text.Json;
+using OneShot.Cli;
+using OneShot.QuickStart;
+
+namespace OneShot.Tests.Cli;
+
+/// <summary>The oneshot command end to end on generated glyph images (class folders).</summary>
+public sealed class CliAppTests : IDisposable
+{
+    private readonly string _root = TestPaths.NewTempFolder("oneshot-cli");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void TrainThenEvaluate_ClassFolders_WritesModelAndPrintsJson()
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 12, queries: 6, seed: 9);
+        string model = Path.Combine(_root, "model");
+
+        var (trainCode, trainOut, trainErr) = Invoke("train", "--data", data, "--way", "5", "--shot", "1", "--query", "2", "--episodes", "6", "--seed", "3", "--out", model);
+        trainCode.Should().Be(0, trainErr);
+        trainOut.Should().Contain("episode 6/6");
+        File.Exists(Path.Combine(model, "model.json")).Should().BeTrue();
+        File.Exists(Path.Combine(model, "weights.bin")).Should().BeTrue();
+
+        var (code, output, error) = Invoke("evaluate", "--model", model, "--data", data, "--way", "5", "--shot", "1", "--query", "3", "--episodes", "20", "--seed", "4", "--json");
+
+        code.Should().Be(0, error);
+        using var json = JsonDocument.Parse(output.Trim());
+        var root = json.RootElement;
+        root.GetProperty("accuracy").GetDouble().Should().BeInRange(0.0, 1.0);
+        root.GetProperty("ci95").GetDouble().Should().BeInRange(0.0, 0.5);
+        root.GetProperty("way").GetInt32().Should().Be(5);
+        root.GetProperty("shot").GetInt32().Should().Be(1);
+        root.GetProperty("query").GetInt32().Should().Be(3);
+        root.GetProperty("episodes").GetInt32().Should().Be(20);
+        root.GetProperty("seed").GetInt32().Should().Be(4);
+        root.GetProperty("split").GetString().Should().NotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public void Evaluate_MissingRequiredModel_ExitsOneWithMessage()
+    {
+        var (code, _, error) = Invoke("evaluate", "--data", _root);
+
+        code.Should().Be(1);
+        error.Should().Contain("--model");
+    }
+
+    [Fact]
+    public void Evaluate_ModelFolderMissing_ExitsTwoNamingIt()
+    {
+        string missing = Path.Combine(_root, "no-such-model");
+
+        var (code, _, error) = Invoke("evaluate", "--model", missing, "--data", _root);
+
+        code.Should().Be(2);
+        error.Should().Contain("no-such-model");
+    }
+
+    [Fact]
+    public void Train_BothDatasetOptions_ExitsOne()
+    {
+        var (code, _, error) = Invoke("train", "--data", _root, "--omniglot", _root, "--out", Path.Combine(_root, "m"));
+
+        code.Should().Be(1);
+        error.Should().Contain("exactly one of --omniglot DIR or --data DIR");
+    }
+
+    [Fact]
+    public void Train_UnknownSplit_ExitsOneNamingIt()
+    {
+        var (code, _, error) = Invoke("train", "--omniglot", _root, "--split", "bogus", "--out", Path.Combine(_root, "m"));
+
+        code.Should().Be(1);
+        error.Should().Contain("bogus");
+    }
+
+    private static (int Code, string Output, string Error) Invoke(params string[] args)
+    {
+        var stdout = Console.Out;
+        var stderr = Console.Error;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            int code = CliApp.Run(args);
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+}
