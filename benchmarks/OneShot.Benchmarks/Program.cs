@@ -1,10 +1,10 @@
 using OneShot.Benchmarks;
 
 // Benchmarks are timed commands that print ratios measured side by side in one run (not unit tests).
-//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--pairs N] [--threads N]
+//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: OneShot.Benchmarks train-step [--pairs N] [--threads N]");
+    Console.WriteLine("usage: OneShot.Benchmarks train-step [--steps N] [--threads N]");
     return args.Length == 0 ? 1 : 0;
 }
 
@@ -25,7 +25,7 @@ switch (args[0])
             TorchSharp.torch.set_num_threads(threads);
         }
 
-        TrainStepBenchmark.Run(Value("--pairs", 15));
+        TrainStepBenchmark.Run(Value("--steps", 10));
         return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'; expected train-step");

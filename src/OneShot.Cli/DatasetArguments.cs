@@ -55,10 +55,19 @@ internal sealed class DatasetArguments
             return (FolderDataset.Open(data, new FolderDatasetOptions { Preprocessing = preprocessing, CacheImages = true }), $"folder:{data}");
         }
 
+        // Omniglot items are grayscale, square, scaled to [0, 1] and not normalised: they must match the embedder's input.
+        if (preprocessing.Color != ColorMode.Grayscale || preprocessing.Width != preprocessing.Height
+            || preprocessing.Mean.Any(m => m != 0f) || preprocessing.Std.Any(v => v != 1f))
+        {
+            throw new ArgumentException(
+                $"--omniglot: Omniglot gives square grayscale images in [0, 1]; this model expects {preprocessing.ToCanonicalString()}.");
+        }
+
         var options = new OmniglotOptions
         {
             Split = ParseSplit(split),
-            ImageSize = result.GetValue(ImageSize),
+            ImageSize = preprocessing.Width,
+            Invert = preprocessing.Invert,
             IncludeRotations = result.GetValue(Rotations),
         };
         return (OmniglotDataset.Open(omniglot!, options), "omniglot");

@@ -51,7 +51,7 @@ internal static class EvaluateCommand
                     ["split"] = splitName,
                     ["model"] = result.GetValue(model),
                     ["accuracy"] = evaluation.Accuracy,
-                    ["ci95"] = evaluation.Ci95,
+                    ["ci95"] = double.IsNaN(evaluation.Ci95) ? null : evaluation.Ci95,
                     ["way"] = evaluation.Way,
                     ["shot"] = evaluation.Shot,
                     ["query"] = evaluation.Query,

@@ -29,7 +29,7 @@ internal static class ExitCodes
             Console.Error.WriteLine($"error: {ex.Message}");
             return Usage;
         }
-        catch (Exception ex) when (ex is OneShotException or IOException or InvalidDataException or UnauthorizedAccessException or HttpRequestException)
+        catch (Exception ex) when (ex is OneShotException or IOException or InvalidDataException or UnauthorizedAccessException or HttpRequestException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return Data;

@@ -28,11 +28,13 @@ internal static class TrainCommand
         var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
         var maxMinutes = new Option<double?>("--max-minutes") { Description = "Wall-time budget: stop after this many minutes and save the model trained so far (a checkpoint allows resuming)." };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch default).", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint folder (default OUT/checkpoint); training resumes from it when present." };
+        var noResume = new Option<bool>("--no-resume") { Description = "Start from scratch even when a checkpoint exists (it is overwritten)." };
         var output = new Option<string>("--out") { Description = "Model folder to write (weights.bin + model.json).", Required = true };
 
         var command = new Command("train", "Train a Conv4 embedder with prototypical episodes; resumes from OUT/checkpoint when present.");
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, maxMinutes, threads, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
             command.Options.Add(option);
         }
@@ -46,6 +48,12 @@ internal static class TrainCommand
             }
 
             string outDir = result.GetValue(output)!;
+            string checkpointDir = result.GetValue(checkpoint) ?? Path.Combine(outDir, "checkpoint");
+            if (File.Exists(Path.Combine(outDir, ModelFile.MetadataFileName)) && !Directory.Exists(checkpointDir))
+            {
+                throw new ArgumentException($"--out: '{outDir}' already holds a trained model and no checkpoint to resume; choose another folder (nothing was overwritten).");
+            }
+
             string trainSplit = result.GetValue(split)!;
             string? validationSplit = result.GetValue(valSplit) ?? (result.GetValue(data.Omniglot) is not null && trainSplit == "train" ? "val" : null);
             int trainSeed = result.GetValue(seed);
@@ -70,7 +78,8 @@ internal static class TrainCommand
                 ValidationQuery = 15,
                 Patience = result.GetValue(patience),
                 Seed = trainSeed,
-                CheckpointPath = Path.Combine(outDir, "checkpoint"),
+                CheckpointPath = checkpointDir,
+                Resume = !result.GetValue(noResume),
             };
 
             using var embedder = Embedder.Create(new EmbedderOptions { Preprocessing = preprocessing });
@@ -79,11 +88,12 @@ internal static class TrainCommand
                 ? new CancellationTokenSource(TimeSpan.FromMinutes(minutes))
                 : new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, budget.Token);
-            Console.CancelKeyPress += (_, e) =>
+            ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 e.Cancel = true;
                 cancel.Cancel();
             };
+            Console.CancelKeyPress += onCancel;
 
             int every = Math.Max(1, options.Episodes / 100);
             int lastEpisode = 0;
@@ -98,16 +108,31 @@ internal static class TrainCommand
                 }
             });
 
+            int tooSmall = Enumerable.Range(0, train.Classes.Count).Count(c => train.CountOf(c) < options.Shot + options.Query);
+            if (tooSmall > 0)
+            {
+                Console.Error.WriteLine($"warning: {tooSmall} class(es) have fewer than shot+query = {options.Shot + options.Query} images and are left out of training episodes.");
+            }
+
             var trainer = new PrototypicalTrainer(options);
             TrainingResult outcome;
             try
             {
                 outcome = trainer.Train(embedder, train, validation, progress, linked.Token);
             }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"interrupted after episode {lastEpisode}; the checkpoint in {checkpointDir} is saved: run the same command again to resume.");
+                throw;
+            }
             catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancel.IsCancellationRequested)
             {
                 Console.WriteLine($"time budget of {result.GetValue(maxMinutes)} min reached after episode {lastEpisode}; saving the weights trained so far.");
                 outcome = new TrainingResult(lastEpisode, 0, double.NaN, double.NaN, null, null, null, StoppedEarly: true, TimeSpan.FromMinutes(result.GetValue(maxMinutes)!.Value));
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
             }
 
             var info = new Dictionary<string, string>

@@ -138,7 +138,7 @@ internal static class GalleryFile
         var reader = new PayloadReader(path, payload);
         var fingerprint = new EmbedderFingerprint(reader.String(), reader.String(), reader.String(), reader.String());
         int dimension = reader.Count("embedding length", min: 1);
-        int labelCount = reader.Count("label count", min: 1);
+        int labelCount = reader.Count("label count", min: 0);
         var labels = new string[labelCount];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < labelCount; i++)
@@ -150,7 +150,7 @@ internal static class GalleryFile
             }
         }
 
-        int entryCount = reader.Count("entry count", min: 1);
+        int entryCount = reader.Count("entry count", min: 0);
         var entryLabels = new int[entryCount];
         var used = new bool[labelCount];
         for (int i = 0; i < entryCount; i++)

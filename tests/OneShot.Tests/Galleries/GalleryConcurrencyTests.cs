@@ -38,6 +38,53 @@ public sealed class GalleryConcurrencyTests
     }
 
     [Fact]
+    public void Classify_EightThreadsThroughRealConv4_EqualSerialResults()
+    {
+        manual_seed(5);
+        using var embedder = Embedder.Create(new EmbedderOptions
+        {
+            Backbone = new Conv4Options { Widths = [8, 8, 8, 8] },
+            Preprocessing = new global::OneShot.Data.ImagePreprocessing { Width = 16, Height = 16 },
+            Device = DeviceChoice.Cpu,
+        });
+        using var gallery = new Gallery(embedder);
+        using var support = rand(12, 1, 16, 16, generator: new Generator(31));
+        for (int c = 0; c < 4; c++)
+        {
+            gallery.Enroll($"class{c}", support.narrow(0, c * 3, 3));
+        }
+
+        using var queries = rand(24, 1, 16, 16, generator: new Generator(32));
+        var serial = Enumerable.Range(0, 24).Select(i =>
+        {
+            using var image = queries[i];
+            return gallery.Classify(image);
+        }).ToArray();
+
+        var results = new Prediction[8][];
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            var mine = new Prediction[24];
+            for (int i = 0; i < 24; i++)
+            {
+                int index = (i + (t * 5)) % 24;
+                using var image = queries[index];
+                mine[index] = gallery.Classify(image);
+            }
+
+            results[t] = mine;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        foreach (var result in results)
+        {
+            result.Select(p => p.Label).Should().Equal(serial.Select(p => p.Label));
+            result.Select(p => p.Distance).Should().Equal(serial.Select(p => p.Distance), (a, b) => Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(b)));
+        }
+    }
+
+    [Fact]
     public void Classify_EightThreadsConcurrently_EqualSerialResults()
     {
         using var gallery = new Gallery(new FlattenEmbedder(height: 4, width: 4));

@@ -44,6 +44,25 @@ public sealed class GalleryPersistenceTests : IDisposable
     }
 
     [Fact]
+    public void SaveThenLoad_AllLabelsRemoved_RoundTripsAnEmptyGallery()
+    {
+        var embedder = new FlattenEmbedder();
+        using var gallery = new Gallery(embedder);
+        using var a = randn(2, 4, generator: new Generator(1));
+        gallery.EnrollEmbeddings("a", a);
+        gallery.Remove("a").Should().BeTrue();
+        string path = Path.Combine(_folder, "empty.gallery");
+
+        gallery.Save(path);
+        using var loaded = Gallery.Load(path, embedder);
+
+        loaded.Count.Should().Be(0);
+        loaded.Labels.Should().BeEmpty();
+        loaded.EnrollEmbeddings("b", a);
+        loaded.Labels.Should().Equal("b");
+    }
+
+    [Fact]
     public void Load_RealConv4WithDifferentSeed_ThrowsEmbedderMismatchNamingBothAndFile()
     {
         manual_seed(1);
