@@ -61,21 +61,7 @@ public sealed class GalleryConcurrencyTests
             return gallery.Classify(image);
         }).ToArray();
 
-        var results = new Prediction[8][];
-        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
-        {
-            var mine = new Prediction[24];
-            for (int i = 0; i < 24; i++)
-            {
-                int index = (i + (t * 5)) % 24;
-                using var image = queries[index];
-                mine[index] = gallery.Classify(image);
-            }
-
-            results[t] = mine;
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var results = ClassifyOnEightThreads(gallery, queries, rounds: 1);
 
         foreach (var result in results)
         {
@@ -102,24 +88,7 @@ public sealed class GalleryConcurrencyTests
         }).ToArray();
         gallery.ClassifyBatch(queries).Select(p => p.Label).Should().Equal(serial.Select(p => p.Label));
 
-        var results = new Prediction[8][];
-        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
-        {
-            var mine = new Prediction[50];
-            for (int round = 0; round < 5; round++)
-            {
-                for (int i = 0; i < 50; i++)
-                {
-                    int index = (i + (t * 7)) % 50;
-                    using var image = queries[index];
-                    mine[index] = gallery.Classify(image);
-                }
-            }
-
-            results[t] = mine;
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var results = ClassifyOnEightThreads(gallery, queries, rounds: 5);
 
         foreach (var result in results)
         {
@@ -182,5 +151,30 @@ public sealed class GalleryConcurrencyTests
         errors.Should().BeEmpty();
         gallery.Count.Should().Be(41);
         gallery.ClassifyEmbeddings(query).Single().Label.Should().Be("origin");
+    }
+
+    /// <summary>Eight threads each classify every query (starting at different offsets), <paramref name="rounds"/> times.</summary>
+    private static Prediction[][] ClassifyOnEightThreads(Gallery gallery, Tensor queries, int rounds)
+    {
+        int n = (int)queries.shape[0];
+        var results = new Prediction[8][];
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            var mine = new Prediction[n];
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    int index = (i + (t * 7)) % n;
+                    using var image = queries[index];
+                    mine[index] = gallery.Classify(image);
+                }
+            }
+
+            results[t] = mine;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return results;
     }
 }
