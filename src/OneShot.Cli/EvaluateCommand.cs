@@ -13,7 +13,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var data = new DatasetArguments();
-        var model = new Option<string>("--model") { Description = "Model folder (weights.bin + model.json).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder (model.json + weights-*.bin).", Required = true };
         var split = new Option<string>("--split") { Description = "test or evaluation (Omniglot); ignored with --data.", DefaultValueFactory = _ => "test" };
         var way = new Option<int>("--way") { Description = "Classes per episode.", DefaultValueFactory = _ => 5 };
         var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };

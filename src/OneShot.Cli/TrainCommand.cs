@@ -30,7 +30,7 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch default).", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint folder (default OUT/checkpoint); training resumes from it when present." };
         var noResume = new Option<bool>("--no-resume") { Description = "Start from scratch even when a checkpoint exists (it is overwritten)." };
-        var output = new Option<string>("--out") { Description = "Model folder to write (weights.bin + model.json).", Required = true };
+        var output = new Option<string>("--out") { Description = "Model folder to write (model.json + weights-*.bin).", Required = true };
 
         var command = new Command("train", "Train a Conv4 embedder with prototypical episodes; resumes from OUT/checkpoint when present.");
         data.AddTo(command);

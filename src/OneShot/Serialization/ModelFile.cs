@@ -3,15 +3,17 @@ using OneShot.Embeddings;
 namespace OneShot.Serialization;
 
 /// <summary>
-/// Saves and loads an <see cref="Embedder"/> as a model directory: <c>weights.bin</c> (the network's
+/// Saves and loads an <see cref="Embedder"/> as a model directory: <c>weights-&lt;hash&gt;.bin</c> (the network's
 /// state dictionary in TorchSharp's own format, readable by <c>Module.load</c> and written by PyTorch users
 /// with TorchSharp's exportsd.py) and <c>model.json</c> (architecture, options, preprocessing, normalisation,
 /// embedding size, the SHA-256 of the weights, and optional notes).
 /// </summary>
 /// <remarks>
-/// Each file is written to a temporary file and renamed, weights first and <c>model.json</c> last, so a failed
-/// save leaves the previous model intact, and a save interrupted between the two files is detected on load
-/// by the weights hash. Loading checks keys, shapes and element types strictly.
+/// The weights file is named after the first 16 hex digits of its SHA-256, so a new save never overwrites the
+/// weights the current <c>model.json</c> points to. Each file is written to a temporary file and renamed, weights
+/// first and <c>model.json</c> last: replacing <c>model.json</c> is the single commit point, so a save that fails
+/// or is interrupted at any moment leaves the previous model loadable. Weights files no longer referenced are
+/// deleted after the commit. Loading checks the hash, keys, shapes and element types strictly.
 /// </remarks>
 public static class ModelFile
 {
@@ -21,8 +23,22 @@ public static class ModelFile
     /// <summary>The metadata file name in a model directory.</summary>
     public const string MetadataFileName = "model.json";
 
-    /// <summary>The weights file name in a model directory.</summary>
-    public const string WeightsFileName = "weights.bin";
+    /// <summary>The pattern of weights file names in a model directory: <c>weights-&lt;16 hex digits of SHA-256&gt;.bin</c>.</summary>
+    public const string WeightsFilePattern = "weights-*.bin";
+
+    /// <summary>The weights file name for weights whose SHA-256 (hex) is <paramref name="sha256"/>.</summary>
+    public static string WeightsFileNameFor(string sha256)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sha256);
+        return sha256.Length < 16
+            ? throw new ArgumentException($"Expected a SHA-256 in hex (64 digits); got '{sha256}'.", nameof(sha256))
+            : $"weights-{sha256[..16].ToLowerInvariant()}.bin";
+    }
+
+    /// <summary>The full path of the weights file that <c>model.json</c> of <paramref name="directory"/> names.</summary>
+    /// <exception cref="ModelFormatException"><c>model.json</c> is missing or invalid; the message names it.</exception>
+    public static string GetWeightsPath(string directory) =>
+        Path.Combine(directory, ModelFileReader.ReadMetadata(directory).Json.Weights.File);
 
     /// <summary>Saves <paramref name="embedder"/> to <paramref name="directory"/>, creating it when needed and replacing a model already there.</summary>
     /// <param name="embedder">The embedder to save.</param>

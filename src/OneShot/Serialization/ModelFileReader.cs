@@ -15,7 +15,7 @@ internal static class ModelFileReader
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
         {
-            throw new ModelFormatException(directory, $"Model directory '{directory}' does not exist; expected a folder holding {ModelFile.MetadataFileName} and {ModelFile.WeightsFileName} written by ModelFile.Save.");
+            throw new ModelFormatException(directory, $"Model directory '{directory}' does not exist; expected a folder holding {ModelFile.MetadataFileName} and a {ModelFile.WeightsFilePattern} file written by ModelFile.Save.");
         }
 
         string path = Path.Combine(directory, ModelFile.MetadataFileName);
@@ -173,7 +173,7 @@ internal static class ModelFileReader
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new ModelFormatException(path, $"The {what} file '{path}' was not found; a model directory holds {ModelFile.MetadataFileName} and {ModelFile.WeightsFileName} written by ModelFile.Save.", e);
+            throw new ModelFormatException(path, $"The {what} file '{path}' was not found; a model directory holds {ModelFile.MetadataFileName} and the {ModelFile.WeightsFilePattern} file it names, written by ModelFile.Save.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -42,6 +42,8 @@ internal static class ModelFileWriter
             weights = StateDictWriter.ToBytes(embedder.Network.state_dict());
         }
 
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
+        string weightsFile = ModelFile.WeightsFileNameFor(sha256);
         var json = new ModelJson
         {
             FormatVersion = ModelFile.FormatVersion,
@@ -53,19 +55,43 @@ internal static class ModelFileWriter
             EmbeddingSize = embedder.EmbeddingSize,
             Weights = new WeightsJson
             {
-                File = ModelFile.WeightsFileName,
+                File = weightsFile,
                 Format = WeightsJson.TorchSharpStateDict,
                 Bytes = weights.Length,
-                Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)),
+                Sha256 = sha256,
             },
             Description = description,
             TrainingInfo = trainingInfo is null ? null : new Dictionary<string, string>(trainingInfo, StringComparer.Ordinal),
         };
         byte[] metadata = JsonSerializer.SerializeToUtf8Bytes(json, ModelJsonContext.Default.ModelJson);
 
+        // The new weights go under their own (hash) name, so the model.json in place keeps pointing at intact
+        // weights until it is itself replaced: that rename is the single commit point of the save.
         Directory.CreateDirectory(directory);
-        WriteFile(Path.Combine(directory, ModelFile.WeightsFileName), weights, beforeCommit);
+        WriteFile(Path.Combine(directory, weightsFile), weights, beforeCommit);
         WriteFile(Path.Combine(directory, ModelFile.MetadataFileName), metadata, beforeCommit);
+        DeleteStaleWeights(directory, weightsFile);
+    }
+
+    /// <summary>Deletes weights files of earlier saves (best effort: a leftover file is harmless).</summary>
+    private static void DeleteStaleWeights(string directory, string current)
+    {
+        foreach (string path in Directory.EnumerateFiles(directory, ModelFile.WeightsFilePattern))
+        {
+            if (Path.GetFileName(path) != current && File.Exists(path))
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
     }
 
     /// <summary>The JSON form of a colour mode.</summary>

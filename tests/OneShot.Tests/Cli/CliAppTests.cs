@@ -21,7 +21,7 @@ public sealed class CliAppTests : IDisposable
         trainCode.Should().Be(0, trainErr);
         trainOut.Should().Contain("episode 6/6");
         File.Exists(Path.Combine(model, "model.json")).Should().BeTrue();
-        File.Exists(Path.Combine(model, "weights.bin")).Should().BeTrue();
+        File.Exists(OneShot.Serialization.ModelFile.GetWeightsPath(model)).Should().BeTrue();
 
         var (code, output, error) = Invoke("evaluate", "--model", model, "--data", data, "--way", "5", "--shot", "1", "--query", "3", "--episodes", "20", "--seed", "4", "--json");
 

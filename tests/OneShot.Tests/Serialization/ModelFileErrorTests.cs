@@ -19,7 +19,7 @@ public sealed class ModelFileErrorTests : IDisposable
 
     private string JsonPath => Path.Combine(_dir, ModelFile.MetadataFileName);
 
-    private string WeightsPath => Path.Combine(_dir, ModelFile.WeightsFileName);
+    private string WeightsPath => ModelFile.GetWeightsPath(_dir);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -177,9 +177,10 @@ public sealed class ModelFileErrorTests : IDisposable
 
     [Theory]
     [InlineData("model.json")]
-    [InlineData("weights.bin")]
-    public void Load_MissingFile_ThrowsNamingIt(string file)
+    [InlineData("weights")]
+    public void Load_MissingFile_ThrowsNamingIt(string which)
     {
+        string file = which == "weights" ? Path.GetFileName(WeightsPath) : which;
         File.Delete(Path.Combine(_dir, file));
 
         Load().Should().Throw<ModelFormatException>()

@@ -57,7 +57,7 @@ public sealed class ModelFileTests : IDisposable
         root.GetProperty("embeddingSize").GetInt32().Should().Be(128);
         byte[] weights = ModelFixtures.ReadWeights(dir);
         var w = root.GetProperty("weights");
-        w.GetProperty("file").GetString().Should().Be("weights.bin");
+        w.GetProperty("file").GetString().Should().Be($"weights-{Convert.ToHexStringLower(SHA256.HashData(weights))[..16]}.bin");
         w.GetProperty("format").GetString().Should().Be("torchsharp-state-dict");
         w.GetProperty("bytes").GetInt64().Should().Be(weights.Length);
         w.GetProperty("sha256").GetString().Should().Be(Convert.ToHexStringLower(SHA256.HashData(weights)));
@@ -89,18 +89,19 @@ public sealed class ModelFileTests : IDisposable
         ModelFixtures.SaveTrained(dir, seed: 1);
         string oldJson = File.ReadAllText(Path.Combine(dir, ModelFile.MetadataFileName));
         byte[] oldWeights = ModelFixtures.ReadWeights(dir);
+        string oldWeightsName = Path.GetFileName(ModelFile.GetWeightsPath(dir));
         using var replacement = ModelFixtures.CreateTrained(seed: 2);
 
         var act = () => ModelFileWriter.Save(replacement, dir, null, null, file =>
         {
-            if (file == ModelFile.WeightsFileName)
+            if (file.StartsWith("weights-", StringComparison.Ordinal))
             {
                 throw new IOException("disk full (simulated)");
             }
         });
 
         act.Should().Throw<IOException>().WithMessage("disk full (simulated)");
-        Directory.GetFiles(dir).Select(Path.GetFileName).Should().BeEquivalentTo(ModelFile.MetadataFileName, ModelFile.WeightsFileName);
+        Directory.GetFiles(dir).Select(Path.GetFileName).Should().BeEquivalentTo(ModelFile.MetadataFileName, oldWeightsName);
         File.ReadAllText(Path.Combine(dir, ModelFile.MetadataFileName)).Should().Be(oldJson);
         ModelFixtures.ReadWeights(dir).Should().Equal(oldWeights);
         using var loaded = ModelFile.Load(dir, DeviceChoice.Cpu);
@@ -109,10 +110,11 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void Load_SaveInterruptedBeforeModelJson_ThrowsHashMismatch()
+    public void Load_SaveInterruptedBeforeModelJson_StillGivesThePreviousModel()
     {
         string dir = Path.Combine(_root, "model");
         ModelFixtures.SaveTrained(dir, seed: 1);
+        string oldWeightsPath = ModelFile.GetWeightsPath(dir);
         using var replacement = ModelFixtures.CreateTrained(seed: 2);
         var interrupted = () => ModelFileWriter.Save(replacement, dir, null, null, file =>
         {
@@ -123,11 +125,11 @@ public sealed class ModelFileTests : IDisposable
         });
         interrupted.Should().Throw<IOException>();
 
-        var act = () => ModelFile.Load(dir, DeviceChoice.Cpu);
+        using var loaded = ModelFile.Load(dir, DeviceChoice.Cpu);
 
-        act.Should().Throw<ModelFormatException>()
-            .Where(e => e.FilePath == Path.Combine(dir, ModelFile.WeightsFileName))
-            .WithMessage("*weights.bin*SHA-256*model.json records*changed or the save was interrupted*");
+        using var old = ModelFixtures.CreateTrained(seed: 1);
+        loaded.GetFingerprint().Should().Be(old.GetFingerprint(), "model.json is the commit point and still names the old weights");
+        ModelFile.GetWeightsPath(dir).Should().Be(oldWeightsPath);
     }
 
     [Fact]
@@ -141,6 +143,8 @@ public sealed class ModelFileTests : IDisposable
         using var loaded = ModelFile.Load(dir, DeviceChoice.Cpu);
 
         loaded.GetFingerprint().Should().Be(second.GetFingerprint());
+        Directory.GetFiles(dir).Select(Path.GetFileName).Should().BeEquivalentTo(
+            [ModelFile.MetadataFileName, Path.GetFileName(ModelFile.GetWeightsPath(dir))], "the first save's weights file is deleted after the commit");
     }
 
     [Fact]
@@ -153,7 +157,7 @@ public sealed class ModelFileTests : IDisposable
 
         embedder.Network.save(torchSharpBytes);
         using var network = new Conv4(3, [8, 16, 16, 32]);
-        network.load(Path.Combine(dir, ModelFile.WeightsFileName));
+        network.load(ModelFile.GetWeightsPath(dir));
 
         ModelFixtures.ReadWeights(dir).Should().Equal(torchSharpBytes.ToArray());
         foreach (var (name, tensor) in embedder.Network.state_dict())

@@ -64,10 +64,10 @@ internal static class ModelFixtures
         File.WriteAllText(path, root.ToJsonString());
     }
 
-    /// <summary>Replaces weights.bin and records its length and hash in model.json, so only the content is wrong.</summary>
+    /// <summary>Replaces the weights file and records its length and hash in model.json, so only the content is wrong.</summary>
     public static void ReplaceWeights(string directory, byte[] weights)
     {
-        File.WriteAllBytes(Path.Combine(directory, ModelFile.WeightsFileName), weights);
+        File.WriteAllBytes(ModelFile.GetWeightsPath(directory), weights);
         EditJson(directory, root =>
         {
             root["weights"]!["bytes"] = weights.Length;
@@ -76,5 +76,5 @@ internal static class ModelFixtures
     }
 
     /// <summary>The weights bytes of <paramref name="directory"/>.</summary>
-    public static byte[] ReadWeights(string directory) => File.ReadAllBytes(Path.Combine(directory, ModelFile.WeightsFileName));
+    public static byte[] ReadWeights(string directory) => File.ReadAllBytes(ModelFile.GetWeightsPath(directory));
 }
