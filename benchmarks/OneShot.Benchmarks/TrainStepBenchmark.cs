@@ -85,6 +85,10 @@ internal static class TrainStepBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  library (PrototypicalTrainer)   median {lib:F3} s/step"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  hand-written TorchSharp loop    median {hand:F3} s/step"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio library/hand-written      {lib / hand:F3}  (target <= 1.15; reference step 0.75 s)"));
+        if (steps < 5)
+        {
+            Console.WriteLine("  (smoke mode: too few steps for the ratio to mean anything; use the default --steps 10 or more)");
+        }
     }
 
     private static double Median(List<double> values)
