@@ -42,14 +42,7 @@ public sealed class EpisodeEvaluator
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(dataset);
-        var p = embedder.Preprocessing;
-        var (c, h, w) = dataset.ItemShape;
-        if (c != p.Channels || h != p.Height || w != p.Width)
-        {
-            throw new ArgumentException(
-                $"The dataset's items are {c}x{h}x{w} (CxHxW); this {embedder.Architecture} embedder takes {p.Channels}x{p.Height}x{p.Width}.",
-                nameof(dataset));
-        }
+        DatasetShape.EnsureFits(embedder, dataset, nameof(dataset));
 
         var o = Options;
         var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query);

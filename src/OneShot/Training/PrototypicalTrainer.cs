@@ -63,29 +63,17 @@ public sealed class PrototypicalTrainer
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(train);
-        CheckShape(embedder, train, nameof(train));
+        DatasetShape.EnsureFits(embedder, train, nameof(train));
         var o = Options;
         var sampler = new EpisodeSampler(train, o.Way, o.Shot, o.Query);
         EpisodeSampler? validationSampler = null;
         if (validation is not null)
         {
-            CheckShape(embedder, validation, nameof(validation));
+            DatasetShape.EnsureFits(embedder, validation, nameof(validation));
             validationSampler = new EpisodeSampler(validation, o.ValidationWay, o.ValidationShot, o.ValidationQuery);
         }
 
         using var run = new PrototypicalTrainingRun(o, embedder, sampler, validationSampler, progress);
         return run.Execute(cancellationToken);
-    }
-
-    private static void CheckShape(Embedder embedder, IClassDataset dataset, string argument)
-    {
-        var p = embedder.Preprocessing;
-        var (c, h, w) = dataset.ItemShape;
-        if (c != p.Channels || h != p.Height || w != p.Width)
-        {
-            throw new ArgumentException(
-                $"The dataset's items are {c}x{h}x{w} (CxHxW); this {embedder.Architecture} embedder takes {p.Channels}x{p.Height}x{p.Width}.",
-                argument);
-        }
     }
 }
