@@ -112,15 +112,7 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
     {
         ArgumentNullException.ThrowIfNull(classes);
         int itemSize = ItemSize(itemShape);
-        var tensors = classes.Select((a, c) => torch.tensor(CheckArray(a, c, itemSize), new long[] { a.Length / itemSize, itemShape.Channels, itemShape.Height, itemShape.Width })).ToList();
-        try
-        {
-            return FromClasses(tensors, names, scale);
-        }
-        finally
-        {
-            tensors.ForEach(t => t.Dispose());
-        }
+        return FromOwnedTensors(classes.Select((a, c) => torch.tensor(CheckArray(a, c, itemSize), ItemsShape(a.Length / itemSize, itemShape))), names, scale);
     }
 
     /// <summary>Builds a dataset from per-class float arrays (row-major <c>[n,C,H,W]</c>, already model input values).</summary>
@@ -132,7 +124,13 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
     {
         ArgumentNullException.ThrowIfNull(classes);
         int itemSize = ItemSize(itemShape);
-        var tensors = classes.Select((a, c) => torch.tensor(CheckArray(a, c, itemSize), new long[] { a.Length / itemSize, itemShape.Channels, itemShape.Height, itemShape.Width })).ToList();
+        return FromOwnedTensors(classes.Select((a, c) => torch.tensor(CheckArray(a, c, itemSize), ItemsShape(a.Length / itemSize, itemShape))), names, scale);
+    }
+
+    /// <summary>Builds from per-class tensors made just for it, disposing them afterwards (the dataset keeps its own copy).</summary>
+    private static InMemoryClassDataset FromOwnedTensors(IEnumerable<Tensor> made, IReadOnlyList<string>? names, float scale)
+    {
+        var tensors = made.ToList();
         try
         {
             return FromClasses(tensors, names, scale);
@@ -142,6 +140,9 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
             tensors.ForEach(t => t.Dispose());
         }
     }
+
+    private static long[] ItemsShape(int count, (int Channels, int Height, int Width) itemShape) =>
+        [count, itemShape.Channels, itemShape.Height, itemShape.Width];
 
     /// <inheritdoc />
     public int CountOf(int classIndex)
