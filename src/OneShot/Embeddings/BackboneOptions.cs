@@ -15,6 +15,13 @@ public abstract record BackboneOptions
     /// <summary>A stable text of every option that changes the network's weights or outputs.</summary>
     public abstract string ToCanonicalString();
 
+    /// <summary>
+    /// The state-dict key prefixes of the network's stages, from input to output (for Conv4
+    /// <c>encoder.0</c> ... <c>encoder.3</c>). Fine-tuning freezes and unfreezes by these, and a parameter
+    /// belongs to the stage whose prefix its key starts with (followed by a dot).
+    /// </summary>
+    public abstract IReadOnlyList<string> Stages { get; }
+
     /// <summary>Builds the network for images with <paramref name="inChannels"/> channels; the output is <c>[N,D]</c>.</summary>
     internal abstract nn.Module<Tensor, Tensor> Build(int inChannels);
 }

@@ -31,6 +31,9 @@ public sealed record Conv4Options : BackboneOptions
     public override string Architecture => Conv4.ArchitectureName;
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> Stages { get; } = ["encoder.0", "encoder.1", "encoder.2", "encoder.3"];
+
+    /// <inheritdoc />
     public override string ToCanonicalString() => $"widths={string.Join(',', _widths)}";
 
     /// <inheritdoc />
