@@ -27,6 +27,8 @@ public sealed class Gallery : IDisposable
     private readonly GalleryState _state;
     private readonly IEmbedder _embedder;
     private readonly ImageLoader _loader;
+    private readonly Lock _propertiesLock = new();
+    private readonly SortedDictionary<string, string> _properties = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty gallery for embeddings from <paramref name="embedder"/>.</summary>
     /// <param name="embedder">Turns enrolled and queried images into embeddings; not owned by the gallery.</param>
@@ -65,6 +67,41 @@ public sealed class Gallery : IDisposable
     /// <summary>The total number of enrolled examples.</summary>
     public int Count => _state.Read(store => store.Count);
 
+    /// <summary>
+    /// Free-form text properties saved with the gallery, for example the model folder it was built with (a sorted snapshot).
+    /// Set them with <see cref="SetProperty"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Properties
+    {
+        get
+        {
+            lock (_propertiesLock)
+            {
+                return new SortedDictionary<string, string>(_properties, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>Reads what the gallery file at <paramref name="path"/> holds without an embedder: fingerprint, classes, counts, properties.</summary>
+    /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static GalleryInfo ReadInfo(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var content = GalleryFile.Read(path);
+        var counts = new int[content.Labels.Count];
+        foreach (int label in content.EntryLabels)
+        {
+            counts[label]++;
+        }
+
+        return new GalleryInfo(
+            content.Fingerprint,
+            content.EmbeddingSize,
+            content.Labels.Select((l, i) => new KeyValuePair<string, int>(l, counts[i])).ToArray(),
+            content.Properties);
+    }
+
     /// <summary>Loads a gallery saved by <see cref="Save(string)"/>, checking that it was built with <paramref name="embedder"/>.</summary>
     /// <param name="path">The gallery file.</param>
     /// <param name="embedder">The embedder to classify with; its fingerprint must equal the file's.</param>
@@ -91,12 +128,35 @@ public sealed class Gallery : IDisposable
         }
 
         var gallery = new Gallery(embedder, options, expected);
+        foreach (var (key, value) in content.Properties)
+        {
+            gallery._properties[key] = value;
+        }
+
         for (int i = 0; i < content.Vectors.Count; i++)
         {
             gallery._state.Add(content.Labels[content.EntryLabels[i]], [content.Vectors[i]]);
         }
 
         return gallery;
+    }
+
+    /// <summary>Sets the property <paramref name="key"/> to <paramref name="value"/>, or removes it when the value is null.</summary>
+    /// <exception cref="ArgumentException">The key is empty or whitespace.</exception>
+    public void SetProperty(string key, string? value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        lock (_propertiesLock)
+        {
+            if (value is null)
+            {
+                _properties.Remove(key);
+            }
+            else
+            {
+                _properties[key] = value;
+            }
+        }
     }
 
     /// <summary>Enrolls the image file at <paramref name="imagePath"/> under <paramref name="label"/>.</summary>
@@ -233,7 +293,8 @@ public sealed class Gallery : IDisposable
     internal void Save(string path, Func<Stream, Stream>? wrapStream)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var content = _state.Read(store => store.ToContent(Fingerprint));
+        var properties = Properties;
+        var content = _state.Read(store => store.ToContent(Fingerprint, properties));
         var current = _embedder.GetFingerprint();
         if (current != Fingerprint)
         {

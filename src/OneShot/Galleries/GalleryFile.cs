@@ -7,24 +7,26 @@ using OneShot.Embeddings;
 namespace OneShot.Galleries;
 
 /// <summary>
-/// The gallery file format, version 1. All integers and floats are little-endian.
+/// The gallery file format, version 2 (version 1 files, without properties, are read too). All integers and
+/// floats are little-endian.
 /// <code>
 /// magic      8 bytes   89 'O' 'S' 'G' 0D 0A 1A 0A
-/// version    uint32    1
+/// version    uint32    2
 /// length     int64     payload length in bytes
 /// payload    length    see below
 /// checksum   32 bytes  SHA-256 of the payload
 ///
 /// payload:   4 strings (fingerprint architecture, options, preprocessing, weights SHA-256),
 ///            int32 D, int32 label count, the labels, int32 entry count,
-///            one int32 label index per entry, then entry count x D float32 embeddings.
+///            one int32 label index per entry, then entry count x D float32 embeddings,
+///            then (version 2) int32 property count and that many key and value strings.
 /// string:    int32 byte length, then UTF-8 bytes.
 /// </code>
 /// </summary>
 internal static class GalleryFile
 {
     /// <summary>The format version this code writes and the newest it reads.</summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
 
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 32;
@@ -87,7 +89,7 @@ internal static class GalleryFile
             throw new GalleryFormatException(path, $"The gallery file '{path}' is corrupt: the SHA-256 checksum of its contents does not match.");
         }
 
-        return ParsePayload(path, payload.ToArray());
+        return ParsePayload(path, payload.ToArray(), version);
     }
 
     private static byte[] BuildPayload(GalleryContent content)
@@ -121,6 +123,13 @@ internal static class GalleryFile
                     writer.Write(value);
                 }
             }
+
+            writer.Write(content.Properties.Count);
+            foreach (var (key, value) in content.Properties.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                WriteString(writer, key);
+                WriteString(writer, value);
+            }
         }
 
         return buffer.ToArray();
@@ -133,7 +142,7 @@ internal static class GalleryFile
         writer.Write(utf8);
     }
 
-    private static GalleryContent ParsePayload(string path, byte[] payload)
+    private static GalleryContent ParsePayload(string path, byte[] payload, uint version)
     {
         var reader = new PayloadReader(path, payload);
         var fingerprint = new EmbedderFingerprint(reader.String(), reader.String(), reader.String(), reader.String());
@@ -170,12 +179,32 @@ internal static class GalleryFile
         }
 
         var vectors = new float[entryCount][];
-        reader.ExpectRemaining((long)entryCount * dimension * sizeof(float));
+        if (version == 1)
+        {
+            reader.ExpectRemaining((long)entryCount * dimension * sizeof(float));
+        }
+
         for (int i = 0; i < entryCount; i++)
         {
             vectors[i] = reader.Floats(dimension);
         }
 
-        return new GalleryContent(fingerprint, dimension, labels, entryLabels, vectors);
+        var properties = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (version >= 2)
+        {
+            int propertyCount = reader.Count("property count", min: 0);
+            for (int i = 0; i < propertyCount; i++)
+            {
+                string key = reader.String();
+                if (string.IsNullOrWhiteSpace(key) || !properties.TryAdd(key, reader.String()))
+                {
+                    throw reader.Corrupt($"property {i} has an empty or repeated key '{key}'");
+                }
+            }
+
+            reader.ExpectRemaining(0);
+        }
+
+        return new GalleryContent(fingerprint, dimension, labels, entryLabels, vectors, properties);
     }
 }

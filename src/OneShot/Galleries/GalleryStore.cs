@@ -96,10 +96,10 @@ internal sealed class GalleryStore
     public float[][]? RowsOf(string label) =>
         _counts.ContainsKey(label) ? _rows.Where((_, i) => _entryLabels[i] == label).ToArray() : null;
 
-    public GalleryContent ToContent(EmbedderFingerprint fingerprint)
+    public GalleryContent ToContent(EmbedderFingerprint fingerprint, IReadOnlyDictionary<string, string> properties)
     {
         var index = _labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        return new GalleryContent(fingerprint, EmbeddingSize, _labels.ToArray(), _entryLabels.Select(l => index[l]).ToArray(), _rows.ToArray());
+        return new GalleryContent(fingerprint, EmbeddingSize, _labels.ToArray(), _entryLabels.Select(l => index[l]).ToArray(), _rows.ToArray(), properties);
     }
 
     /// <summary>Fits the classifier <paramref name="options"/> describes to all entries.</summary>

@@ -70,7 +70,7 @@ internal sealed class PayloadReader
         long remaining = _data.Length - _position;
         if (remaining != bytes)
         {
-            throw Corrupt($"expected {bytes} bytes of embeddings, found {remaining}");
+            throw Corrupt(bytes == 0 ? $"{remaining} unexpected bytes follow the last field" : $"expected {bytes} bytes of embeddings, found {remaining}");
         }
     }
 

@@ -107,7 +107,7 @@ public sealed class GalleryPersistenceTests : IDisposable
     [InlineData("truncate", "*truncated or corrupt*")]
     [InlineData("truncate-to-header", "*truncated*")]
     [InlineData("wrong-magic", "*is not a OneShot gallery*")]
-    [InlineData("newer-version", "*format version 2, newer than this OneShot reads (up to 1)*")]
+    [InlineData("newer-version", "*format version 3, newer than this OneShot reads (up to 2)*")]
     [InlineData("empty", "*is not a OneShot gallery*")]
     public void Load_DamagedFile_ThrowsGalleryFormatExceptionNamingFile(string damage, string message)
     {
@@ -120,7 +120,7 @@ public sealed class GalleryPersistenceTests : IDisposable
             "truncate" => bytes[..^10],
             "truncate-to-header" => bytes[..20],
             "wrong-magic" => Flip(bytes, 1),
-            "newer-version" => Flip(bytes, 8, 2),
+            "newer-version" => Flip(bytes, 8, 3),
             "empty" => [],
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };
@@ -165,6 +165,60 @@ public sealed class GalleryPersistenceTests : IDisposable
 
         act.Should().Throw<InvalidOperationException>().WithMessage("The embedder changed since this gallery was created*retrained*");
         File.Exists(path).Should().BeFalse();
+    }
+
+    [Fact]
+    public void SaveThenLoad_Properties_RoundTripAndReadInfoListsThem()
+    {
+        var embedder = new FlattenEmbedder();
+        using var gallery = new Gallery(embedder);
+        using var a = Rows([1, 2, 3, 4], [5, 6, 7, 8]);
+        using var b = Rows([-1, -2, -3, -4]);
+        gallery.EnrollEmbeddings("b", b);
+        gallery.EnrollEmbeddings("a", a);
+        gallery.SetProperty("model", "/models/omniglot-conv4");
+        gallery.SetProperty("note", "ünïcödé");
+        gallery.SetProperty("gone", "x");
+        gallery.SetProperty("gone", null);
+        string path = Path.Combine(_folder, "props.gallery");
+
+        gallery.Save(path);
+        using var loaded = Gallery.Load(path, embedder);
+        var info = Gallery.ReadInfo(path);
+
+        loaded.Properties.Should().Equal(new Dictionary<string, string> { ["model"] = "/models/omniglot-conv4", ["note"] = "ünïcödé" });
+        info.Properties.Should().Equal(loaded.Properties);
+        info.Counts.Should().Equal(new KeyValuePair<string, int>("b", 1), new KeyValuePair<string, int>("a", 2));
+        info.Count.Should().Be(3);
+        info.EmbeddingSize.Should().Be(4);
+        info.Fingerprint.Should().Be(embedder.GetFingerprint());
+    }
+
+    [Fact]
+    public void Load_Version1File_ReadsWithoutProperties()
+    {
+        string path = SaveSmallGallery();
+        byte[] v2 = File.ReadAllBytes(path);
+        // A version 1 file is the version 2 payload without its trailing property count (0), re-framed.
+        byte[] payload = v2[20..^(32 + 4)];
+        byte[] v1 = [.. v2[..8], .. BitConverter.GetBytes(1u), .. BitConverter.GetBytes((long)payload.Length), .. payload, .. System.Security.Cryptography.SHA256.HashData(payload)];
+        File.WriteAllBytes(path, v1);
+
+        using var loaded = Gallery.Load(path, new FlattenEmbedder());
+
+        loaded.Labels.Should().Equal("a", "b");
+        loaded.Counts["a"].Should().Be(2);
+        loaded.Properties.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void SetProperty_EmptyKey_Throws()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder());
+
+        var act = () => gallery.SetProperty(" ", "x");
+
+        act.Should().Throw<ArgumentException>().WithParameterName("key");
     }
 
     private string SaveSmallGallery()

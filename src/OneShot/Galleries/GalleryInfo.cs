@@ -1,0 +1,18 @@
+using OneShot.Embeddings;
+
+namespace OneShot.Galleries;
+
+/// <summary>What a gallery file holds, read by <see cref="Gallery.ReadInfo"/> without loading an embedder.</summary>
+/// <param name="Fingerprint">The fingerprint of the embedder the gallery was built with.</param>
+/// <param name="EmbeddingSize">The embedding length D.</param>
+/// <param name="Counts">Each label with its number of enrolled examples, in enrolment order.</param>
+/// <param name="Properties">The free-form properties saved with the gallery.</param>
+public sealed record GalleryInfo(
+    EmbedderFingerprint Fingerprint,
+    int EmbeddingSize,
+    IReadOnlyList<KeyValuePair<string, int>> Counts,
+    IReadOnlyDictionary<string, string> Properties)
+{
+    /// <summary>The total number of enrolled examples.</summary>
+    public int Count => Counts.Sum(c => c.Value);
+}
