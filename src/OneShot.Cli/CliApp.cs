@@ -12,6 +12,10 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(EnrollCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(GalleryCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         return root;
     }
 

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using OneShot.Classification;
+using OneShot.Data;
+using OneShot.Galleries;
+
+namespace OneShot.Cli;
+
+/// <summary><c>oneshot classify GALLERY PATHS [--top K] [--threshold T]</c>: predict a label for each image.</summary>
+internal static class ClassifyCommand
+{
+    private const int Batch = 64;
+
+    public static Command Create()
+    {
+        var gallery = new Argument<string>("gallery") { Description = "The gallery file made by 'oneshot enroll'." };
+        var paths = new Argument<string[]>("paths") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
+        var model = GalleryModel.CreateOption();
+        var top = new Option<int>("--top") { Description = "Also list the K best labels of each image.", DefaultValueFactory = _ => 1 };
+        var threshold = new Option<double?>("--threshold") { Description = "Distance above which an image is 'unknown' (open set)." };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
+        var output = new OutputOptions();
+
+        var command = new Command("classify", "Predict the label of each image from a gallery's enrolled examples.");
+        command.Arguments.Add(gallery);
+        command.Arguments.Add(paths);
+        foreach (var option in new Option[] { model, top, threshold, skipBad })
+        {
+            command.Options.Add(option);
+        }
+
+        output.AddTo(command);
+        command.SetAction(result => ExitCodes.Run(() =>
+        {
+            var format = output.Resolve(result);
+            int k = result.GetValue(top);
+            if (k < 1)
+            {
+                throw new ArgumentException($"--top must be at least 1; got {k}.");
+            }
+
+            double? limit = result.GetValue(threshold);
+            if (limit is < 0 || (limit is { } l && !double.IsFinite(l)))
+            {
+                throw new ArgumentException($"--threshold must be a finite distance >= 0; got {limit}.");
+            }
+
+            var files = ImageInputs.Files(result.GetValue(paths)!);
+            string galleryPath = result.GetValue(gallery)!;
+            var classifier = new PrototypeClassifierOptions { TopK = k, UnknownThreshold = limit };
+            var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier });
+            using (embedder)
+            using (loaded)
+            {
+                if (loaded.Count == 0)
+                {
+                    throw new InvalidOperationException($"The gallery '{galleryPath}' is empty; enroll images first.");
+                }
+
+                var loader = new ImageLoader(embedder.Preprocessing);
+                var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
+                var table = new ResultTable("file", "label", "distance", "probability", "unknown", "top");
+                ConsoleProgress.Run("classifying", decoded.Count, report =>
+                {
+                    for (int start = 0; start < decoded.Count; start += Batch)
+                    {
+                        var chunk = decoded.Skip(start).Take(Batch).ToList();
+                        using var images = ImageBatches.Stack(embedder.Preprocessing, [.. chunk.Select(c => c.Pixels)]);
+                        var predictions = loaded.ClassifyBatch(images);
+                        for (int i = 0; i < chunk.Count; i++)
+                        {
+                            Add(table, chunk[i].File, predictions[i], format);
+                        }
+
+                        report(start + chunk.Count);
+                    }
+
+                    return 0;
+                });
+                table.Write(Console.Out, format);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void Add(ResultTable table, string file, Prediction p, OutputFormat format)
+    {
+        object top = format == OutputFormat.Json
+            ? new JsonArray([.. p.TopK.Select(s => (JsonNode)new JsonObject { ["label"] = s.Label, ["distance"] = s.Distance, ["probability"] = s.Probability })])
+            : string.Join(' ', p.TopK.Select(s => $"{s.Label}:{s.Probability:0.###}"));
+        table.Add(file, p.Label, p.Distance, p.Probability, p.IsUnknown, top);
+    }
+}

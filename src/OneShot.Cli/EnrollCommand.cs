@@ -1,0 +1,106 @@
+using System.CommandLine;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using OneShot.Serialization;
+
+namespace OneShot.Cli;
+
+/// <summary><c>oneshot enroll GALLERY PATHS --model M [--label L]</c>: add labelled example images to a gallery file.</summary>
+internal static class EnrollCommand
+{
+    private const int Batch = 64;
+
+    public static Command Create()
+    {
+        var gallery = new Argument<string>("gallery") { Description = "The gallery file; created when missing." };
+        var paths = new Argument<string[]>("paths") { Description = "Image files or folders; without --label, class-folder trees (one sub-folder per class).", Arity = ArgumentArity.OneOrMore };
+        var model = GalleryModel.CreateOption();
+        var label = new Option<string?>("--label") { Description = "The label of every image given; without it, sub-folder names are the labels." };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
+        var output = new OutputOptions();
+
+        var command = new Command("enroll", "Add example images of classes to a gallery (created when missing, saved atomically).");
+        command.Arguments.Add(gallery);
+        command.Arguments.Add(paths);
+        command.Options.Add(model);
+        command.Options.Add(label);
+        command.Options.Add(skipBad);
+        output.AddTo(command);
+
+        command.SetAction(result => ExitCodes.Run(() =>
+        {
+            var format = output.Resolve(result);
+            string galleryPath = result.GetValue(gallery)!;
+            string? labelValue = result.GetValue(label);
+            var inputs = labelValue is null
+                ? ImageInputs.ClassFolders(result.GetValue(paths)!)
+                : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
+            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model));
+            using (embedder)
+            using (target)
+            {
+                var loader = new ImageLoader(embedder.Preprocessing);
+                var files = inputs.Select(i => i.File).ToList();
+                var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
+                var labelOf = inputs.GroupBy(i => i.File).ToDictionary(g => g.Key, g => g.First().Label, StringComparer.Ordinal);
+                var before = target.Counts;
+                ConsoleProgress.Run("embedding", decoded.Count, report =>
+                {
+                    for (int start = 0; start < decoded.Count; start += Batch)
+                    {
+                        var chunk = decoded.Skip(start).Take(Batch).ToList();
+                        foreach (var group in chunk.GroupBy(d => labelOf[d.File]))
+                        {
+                            using var images = ImageBatches.Stack(embedder.Preprocessing, [.. group.Select(g => g.Pixels)]);
+                            target.Enroll(group.Key, images);
+                        }
+
+                        report(start + chunk.Count);
+                    }
+
+                    return 0;
+                });
+                target.SetProperty(GalleryModel.PropertyName, modelDir);
+                target.Save(galleryPath);
+
+                var table = new ResultTable("label", "added", "total");
+                foreach (var (l, total) in target.Counts)
+                {
+                    int added = total - before.GetValueOrDefault(l);
+                    if (added > 0)
+                    {
+                        table.Add(l, added, total);
+                    }
+                }
+
+                table.Write(Console.Out, format);
+                if (format == OutputFormat.Table)
+                {
+                    Console.WriteLine($"{galleryPath}: {target.Count} images in {target.Labels.Count} classes.");
+                }
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static (Embedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir)
+    {
+        if (File.Exists(galleryPath))
+        {
+            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir);
+            string recorded = existing.Properties.GetValueOrDefault(GalleryModel.PropertyName) ?? Path.GetFullPath(modelDir!);
+            return (embedder, existing, modelDir is null ? recorded : Path.GetFullPath(modelDir));
+        }
+
+        if (modelDir is null)
+        {
+            throw new ArgumentException($"The gallery '{galleryPath}' does not exist yet; give --model DIR to create it.");
+        }
+
+        var created = ModelFile.Load(modelDir);
+        return (created, new Gallery(created), Path.GetFullPath(modelDir));
+    }
+}

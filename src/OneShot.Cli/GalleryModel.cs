@@ -1,0 +1,41 @@
+using System.CommandLine;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using OneShot.Serialization;
+
+namespace OneShot.Cli;
+
+/// <summary>Finds the model of a gallery: <c>--model</c>, or the model folder the gallery recorded when it was enrolled.</summary>
+internal static class GalleryModel
+{
+    /// <summary>The gallery property holding the full path of the model folder.</summary>
+    public const string PropertyName = "model";
+
+    public static Option<string?> CreateOption() => new("--model")
+    {
+        Description = "Model folder (model.json + weights-*.bin); default: the model the gallery was enrolled with.",
+    };
+
+    /// <summary>Loads the model for <paramref name="galleryPath"/>, then the gallery itself.</summary>
+    public static (Embedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null)
+    {
+        if (!File.Exists(galleryPath))
+        {
+            throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
+        }
+
+        string model = modelDir
+            ?? (Gallery.ReadInfo(galleryPath).Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
+                : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
+        var embedder = ModelFile.Load(model);
+        try
+        {
+            return (embedder, Gallery.Load(galleryPath, embedder, options));
+        }
+        catch
+        {
+            embedder.Dispose();
+            throw;
+        }
+    }
+}
