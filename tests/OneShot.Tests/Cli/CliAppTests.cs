@@ -91,23 +91,5 @@ public sealed class CliAppTests : IDisposable
         error.Should().Contain("bogus");
     }
 
-    private static (int Code, string Output, string Error) Invoke(params string[] args)
-    {
-        var stdout = Console.Out;
-        var stderr = Console.Error;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int code = CliApp.Run(args);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static (int Code, string Output, string Error) Invoke(params string[] args) => CliRunner.Invoke(args);
 }
