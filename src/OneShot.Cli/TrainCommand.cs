@@ -97,9 +97,11 @@ internal static class TrainCommand
 
             int every = Math.Max(1, options.Episodes / 100);
             int lastEpisode = 0;
+            using var metrics = new MetricsLog(checkpointDir, options.Resume);
             var progress = new InlineProgress<TrainingProgress>(p =>
             {
                 lastEpisode = p.Episode;
+                metrics.Add(p);
                 if (p.Episode % every == 0 || p.ValidationLoss is not null || p.Episode == p.TotalEpisodes)
                 {
                     string val = p.ValidationLoss is null ? string.Empty : $" | val loss {p.ValidationLoss:F4} acc {p.ValidationAccuracy:P2}";
@@ -151,6 +153,7 @@ internal static class TrainCommand
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
             ModelFile.Save(embedder, outDir, $"Conv4 prototypical network trained on {name} {trainSplit}", info);
+            metrics.Publish(outDir, $"{options.Way}-way {options.Shot}-shot prototypical training on {name} {trainSplit}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"saved {outDir}: {outcome.EpisodesRun} episodes this run (from {outcome.StartEpisode}), {outcome.WallTime.TotalMinutes:F1} min, best validation accuracy {outcome.BestValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a"}"));
             return ExitCodes.Success;

@@ -22,6 +22,9 @@ public sealed class CliAppTests : IDisposable
         trainOut.Should().Contain("episode 6/6");
         File.Exists(Path.Combine(model, "model.json")).Should().BeTrue();
         File.Exists(OneShot.Serialization.ModelFile.GetWeightsPath(model)).Should().BeTrue();
+        File.ReadAllLines(Path.Combine(model, "metrics.csv")).Select(l => l.Split(',')[0])
+            .Should().Equal("episode", "1", "2", "3", "4", "5", "6");
+        File.ReadAllBytes(Path.Combine(model, "metrics.png")).Take(4).Should().Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
 
         var (code, output, error) = Invoke("evaluate", "--model", model, "--data", data, "--way", "5", "--shot", "1", "--query", "3", "--episodes", "20", "--seed", "4", "--json");
 
