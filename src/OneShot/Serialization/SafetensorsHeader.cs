@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace OneShot.Serialization;
@@ -12,6 +13,8 @@ internal sealed class SafetensorsHeader
 {
     /// <summary>The reserved key of the free-form metadata map.</summary>
     public const string MetadataKey = "__metadata__";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private SafetensorsHeader(List<SafetensorsTensorInfo> tensors, Dictionary<string, string> metadata)
     {
@@ -32,6 +35,15 @@ internal sealed class SafetensorsHeader
         if (json.Length == 0 || json[0] != (byte)'{')
         {
             throw Error(source, $"the header does not start with '{{' (found {(json.Length == 0 ? "an empty header" : $"byte 0x{json[0]:X2}")}); expected a JSON object.");
+        }
+
+        try
+        {
+            StrictUtf8.GetCharCount(json);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw Error(source, $"the header is not valid UTF-8: {e.Message}", e);
         }
 
         JsonDocument document;

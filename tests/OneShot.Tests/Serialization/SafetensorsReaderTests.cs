@@ -122,6 +122,17 @@ public sealed class SafetensorsReaderTests : IDisposable
     }
 
     [Fact]
+    public void Open_HeaderNotUtf8_ThrowsNotValidUtf8()
+    {
+        byte[] header = [.. "{\"a"u8, 0xFF, .. "\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}"u8];
+        string path = WriteBytes(SafetensorsTestFile.Raw(header, new byte[4]));
+
+        var act = () => SafetensorsReader.Open(path);
+
+        act.Should().Throw<SafetensorsFormatException>().WithMessage($"Safetensors file '{path}': the header is not valid UTF-8: *");
+    }
+
+    [Fact]
     public void Open_HeaderPaddedWithSpaces_IsAccepted()
     {
         string path = WriteBytes(SafetensorsTestFile.Raw("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}    ", BitConverter.GetBytes(2.5f)));
