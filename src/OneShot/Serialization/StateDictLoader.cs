@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace OneShot.Serialization;
 
 /// <summary>
-/// Copies a <see cref="StateDict"/> into a network after strict checks: the same keys, shapes and element
-/// types as the network's own <c>state_dict()</c> (parameters and buffers such as batch-norm running statistics).
+/// Copies a <see cref="StateDict"/> into a network after checks against the network's own <c>state_dict()</c>
+/// (parameters and buffers such as batch-norm running statistics): by default strict (the same keys, shapes and
+/// element types, how model files load); <see cref="StateDictLoadRules"/> relax it for pretrained imports.
 /// </summary>
 internal static class StateDictLoader
 {
@@ -20,28 +21,51 @@ internal static class StateDictLoader
     /// <exception cref="StateDictMismatchException">Keys, shapes or element types differ; the message lists all of them.</exception>
     public static void CopyInto(nn.Module network, StateDict loaded, string source)
     {
-        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(loaded);
+        var entries = loaded.Names.Select(name => new StateDictEntry(name, loaded[name], name)).ToList();
+        CopyInto(network, entries, source, StateDictLoadRules.Strict);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="entries"/> against <paramref name="network"/> under <paramref name="rules"/> and copies
+    /// every matching tensor in, without recording gradients. Nothing is copied when any check fails.
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="entries">The tensors to load, each with the network key it goes to; keys must be distinct.</param>
+    /// <param name="source">The weights file, named in errors.</param>
+    /// <param name="rules">Which differences are allowed.</param>
+    /// <exception cref="StateDictMismatchException">Keys, shapes or element types differ; the message lists all of them.</exception>
+    public static StateDictLoadResult CopyInto(nn.Module network, IReadOnlyList<StateDictEntry> entries, string source, StateDictLoadRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(rules);
         var expected = network.state_dict();
-        var missing = expected.Keys.Where(k => !loaded.Contains(k)).ToList();
-        var unexpected = loaded.Names.Where(k => !expected.ContainsKey(k)).ToList();
+        var byKey = entries.ToDictionary(e => e.Key, StringComparer.Ordinal);
+        var absent = expected.Keys.Where(k => !byKey.ContainsKey(k)).ToList();
+        var extra = entries.Where(e => !expected.ContainsKey(e.Key)).ToList();
+        var missing = absent.Where(k => !rules.MayBeMissing(k)).ToList();
+        var unexpected = extra.Where(e => !rules.MayBeUnexpected(e.FileKey)).Select(e => e.Describe()).ToList();
         var shapes = new List<string>();
         var dtypes = new List<string>();
+        var loaded = new List<string>();
         foreach (var (name, target) in expected)
         {
-            if (!loaded.TryGet(name, out var value))
+            if (!byKey.TryGetValue(name, out var entry))
             {
                 continue;
             }
 
+            loaded.Add(name);
+            var value = entry.Value;
             if (!target.shape.SequenceEqual(value.shape))
             {
-                shapes.Add($"{name}: expected {StateDictReader.FormatShape(target.shape)} got {StateDictReader.FormatShape(value.shape)}");
+                shapes.Add($"{entry.Describe()}: expected {StateDictReader.FormatShape(target.shape)} got {StateDictReader.FormatShape(value.shape)}");
             }
 
-            if (target.dtype != value.dtype)
+            if (target.dtype != value.dtype && !(rules.ConvertElementTypes && Convertible(value.dtype, target.dtype)))
             {
-                dtypes.Add($"{name}: expected {target.dtype} got {value.dtype}");
+                dtypes.Add($"{entry.Describe()}: expected {target.dtype} got {value.dtype}");
             }
         }
 
@@ -56,12 +80,26 @@ internal static class StateDictLoader
                 dtypes);
         }
 
-        using var noGrad = no_grad();
-        foreach (var (name, target) in expected)
+        using (no_grad())
         {
-            target.copy_(loaded[name]);
+            foreach (string name in loaded)
+            {
+                expected[name].copy_(byKey[name].Value);
+            }
         }
+
+        return new StateDictLoadResult(loaded, absent, extra.Select(e => e.FileKey).ToList());
     }
+
+    /// <summary>Whether a <paramref name="from"/> tensor may be converted into a <paramref name="to"/> parameter without changing its meaning.</summary>
+    private static bool Convertible(ScalarType from, ScalarType to) =>
+        (IsFloatingPoint(from) && IsFloatingPoint(to)) || (IsInteger(from) && IsInteger(to));
+
+    private static bool IsFloatingPoint(ScalarType type) =>
+        type is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
+
+    private static bool IsInteger(ScalarType type) =>
+        type is ScalarType.Byte or ScalarType.Int8 or ScalarType.Int16 or ScalarType.Int32 or ScalarType.Int64;
 
     private static string Describe(
         nn.Module network,
