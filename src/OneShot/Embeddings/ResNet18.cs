@@ -7,7 +7,7 @@ namespace OneShot.Embeddings;
 /// <summary>
 /// torchvision's ResNet-18 (He et al. 2016) without the final classifier: a 7x7 stride-2 stem with batch norm,
 /// ReLU and a 3x3 stride-2 max-pool, four stages of two basic blocks (64, 128, 256, 512 channels), then global
-/// average pooling. The embedding has 512 values for any input of at least 32x32 (smaller inputs work down to 1x1).
+/// average pooling. The embedding has 512 values whatever the input size; the stem and stages shrink it 32-fold.
 /// </summary>
 /// <remarks>
 /// Fields follow torchvision's <c>resnet.py</c> (<c>conv1</c>, <c>bn1</c>, <c>layer{1-4}.{0,1}.{conv1,bn1,conv2,bn2}</c>,
