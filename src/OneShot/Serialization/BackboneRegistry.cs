@@ -6,6 +6,8 @@ internal static class BackboneRegistry
     private static readonly Dictionary<string, IBackboneCodec> Codecs = new IBackboneCodec[]
     {
         new Conv4Codec(),
+        new ResNet12Codec(),
+        new ResNet18Codec(),
     }.ToDictionary(c => c.Architecture, StringComparer.Ordinal);
 
     /// <summary>The known architecture names, sorted.</summary>

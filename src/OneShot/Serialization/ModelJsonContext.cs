@@ -14,6 +14,8 @@ namespace OneShot.Serialization;
     ReadCommentHandling = JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(ModelJson))]
 [JsonSerializable(typeof(Conv4BackboneJson))]
+[JsonSerializable(typeof(ResNet12BackboneJson))]
+[JsonSerializable(typeof(ResNet18BackboneJson))]
 internal sealed partial class ModelJsonContext : JsonSerializerContext
 {
 }

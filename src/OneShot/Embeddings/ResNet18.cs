@@ -1,0 +1,101 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace OneShot.Embeddings;
+
+/// <summary>
+/// torchvision's ResNet-18 (He et al. 2016) without the final classifier: a 7x7 stride-2 stem with batch norm,
+/// ReLU and a 3x3 stride-2 max-pool, four stages of two basic blocks (64, 128, 256, 512 channels), then global
+/// average pooling. The embedding has 512 values whatever the input size; the stem and stages shrink it 32-fold.
+/// </summary>
+/// <remarks>
+/// Fields follow torchvision's <c>resnet.py</c> (<c>conv1</c>, <c>bn1</c>, <c>layer{1-4}.{0,1}.{conv1,bn1,conv2,bn2}</c>,
+/// <c>layer{2-4}.0.downsample.{0 conv | 1 bn}</c>), so the state-dict keys are exactly torchvision's minus
+/// <c>fc.weight</c> and <c>fc.bias</c>, batch-norm <c>num_batches_tracked</c> included (map a torchvision
+/// state dict with <see cref="TorchvisionKeyMap"/>). Convolutions start from a fan-out Kaiming normal, as in torchvision.
+/// </remarks>
+public sealed class ResNet18 : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The architecture name stored in model metadata.</summary>
+    public const string ArchitectureName = "resnet18";
+
+    /// <summary>The embedding length, the channels of the last stage.</summary>
+    public const int EmbeddingSize = 512;
+
+#pragma warning disable IDE1006 // PyTorch field names keep state-dict keys compatible.
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly ReLU relu;
+    private readonly MaxPool2d maxpool;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+    private readonly AdaptiveAvgPool2d avgpool;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates a ResNet-18 for <paramref name="inChannels"/> input channels (3 for torchvision's weights).</summary>
+    public ResNet18(int inChannels = 3)
+        : base(nameof(ResNet18))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
+        bn1 = nn.BatchNorm2d(64);
+        relu = nn.ReLU();
+        maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
+        layer1 = Stage(64, 64, stride: 1);
+        layer2 = Stage(64, 128, stride: 2);
+        layer3 = Stage(128, 256, stride: 2);
+        layer4 = Stage(256, EmbeddingSize, stride: 2);
+        avgpool = nn.AdaptiveAvgPool2d(1);
+        RegisterComponents();
+        KaimingInit.FanOutConvolutions(this);
+    }
+
+    /// <summary>
+    /// Maps a key of torchvision's <c>resnet18().state_dict()</c> to the key of this network: the same key, or
+    /// null for the classifier (<c>fc.weight</c>, <c>fc.bias</c>), which this backbone does not have.
+    /// Pass it as the name map of a weights importer; null means "skip this tensor".
+    /// </summary>
+    /// <param name="key">A torchvision state-dict key, for example <c>layer2.0.downsample.0.weight</c>.</param>
+    public static string? TorchvisionKeyMap(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.StartsWith("fc.", StringComparison.Ordinal) ? null : key;
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
+        x = layer1.forward(x);
+        x = layer2.forward(x);
+        x = layer3.forward(x);
+        x = layer4.forward(x);
+        return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv1.Dispose();
+            bn1.Dispose();
+            relu.Dispose();
+            maxpool.Dispose();
+            layer1.Dispose();
+            layer2.Dispose();
+            layer3.Dispose();
+            layer4.Dispose();
+            avgpool.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static Sequential Stage(int inChannels, int width, int stride) =>
+        nn.Sequential(new ResNet18Block(inChannels, width, stride), new ResNet18Block(width, width, 1));
+}
