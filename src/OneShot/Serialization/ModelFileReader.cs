@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using static TorchSharp.torch;
@@ -58,12 +59,21 @@ internal static class ModelFileReader
             WeightsSha256 = json.Weights.Sha256,
             Description = json.Description,
             TrainingInfo = json.TrainingInfo ?? new Dictionary<string, string>(),
+            SiameseHead = json.Siamese?.Head switch
+            {
+                null => null,
+                "koch" => SiameseHeadKind.Koch,
+                _ => SiameseHeadKind.Contrastive,
+            },
         };
         return (json, metadata);
     }
 
     /// <summary>Loads the embedder of <paramref name="directory"/> onto <paramref name="device"/>.</summary>
-    public static Embedder Load(string directory, DeviceChoice device)
+    public static Embedder Load(string directory, DeviceChoice device) => LoadWithJson(directory, device).Embedder;
+
+    /// <summary>Loads the embedder of <paramref name="directory"/> and returns it with the <c>model.json</c> it was built from.</summary>
+    public static (Embedder Embedder, ModelJson Json) LoadWithJson(string directory, DeviceChoice device)
     {
         var (json, metadata) = ReadMetadata(directory);
         string path = Path.Combine(directory, json.Weights.File);
@@ -92,7 +102,7 @@ internal static class ModelFileReader
                     $"Model metadata '{Path.Combine(directory, ModelFile.MetadataFileName)}' records embedding size {json.EmbeddingSize}, but the rebuilt {json.Architecture} network produces {embedder.EmbeddingSize}.");
             }
 
-            return embedder;
+            return (embedder, json);
         }
         catch
         {

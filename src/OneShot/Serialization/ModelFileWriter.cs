@@ -17,14 +17,15 @@ internal static class ModelFileWriter
     /// <summary>
     /// Saves <paramref name="embedder"/>. <paramref name="beforeCommit"/>, when given, is called with each file
     /// name after its content is written to the temporary file and before it replaces the target (a test hook
-    /// for failures mid-save).
+    /// for failures mid-save). <paramref name="siamese"/>, when given, is stored as the <c>siamese</c> object.
     /// </summary>
     public static void Save(
         Embedder embedder,
         string directory,
         string? description,
         IReadOnlyDictionary<string, string>? trainingInfo,
-        Action<string>? beforeCommit)
+        Action<string>? beforeCommit,
+        SiameseJson? siamese = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -62,6 +63,7 @@ internal static class ModelFileWriter
             },
             Description = description,
             TrainingInfo = trainingInfo is null ? null : new Dictionary<string, string>(trainingInfo, StringComparer.Ordinal),
+            Siamese = siamese,
         };
         byte[] metadata = JsonSerializer.SerializeToUtf8Bytes(json, ModelJsonContext.Default.ModelJson);
 

@@ -34,4 +34,7 @@ internal sealed record ModelJson
 
     /// <summary>Free-form facts about training (dataset, episodes, accuracy, ...).</summary>
     public Dictionary<string, string>? TrainingInfo { get; init; }
+
+    /// <summary>The pair head and verification threshold of a Siamese model; absent for a plain embedder.</summary>
+    public SiameseJson? Siamese { get; init; }
 }

@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using OneShot.Embeddings;
 
 namespace OneShot.Serialization;
@@ -25,4 +26,7 @@ public sealed record ModelMetadata
 
     /// <summary>Free-form facts about training; empty when none were saved.</summary>
     public IReadOnlyDictionary<string, string> TrainingInfo { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The pair head kind when the directory holds a Siamese model (see <c>SiameseModel.Save</c>); null for a plain embedder.</summary>
+    public SiameseHeadKind? SiameseHead { get; init; }
 }
