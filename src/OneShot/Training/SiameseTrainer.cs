@@ -77,6 +77,19 @@ public sealed class SiameseTrainer
                 for (int step = 0; step < o.Steps; step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (o.MaxDuration is { } budget && clock.Elapsed >= budget)
+                    {
+                        break;
+                    }
+
+                    if (o.LrStepSteps > 0 && step > 0 && step % o.LrStepSteps == 0)
+                    {
+                        foreach (var group in optimizer.ParamGroups)
+                        {
+                            group.LearningRate /= 2;
+                        }
+                    }
+
                     double loss = Step(embedder, head, sampler, optimizer, step);
                     losses.Add(loss);
                     progress?.Report(new SiameseTrainingProgress(step + 1, o.Steps, loss, clock.Elapsed));

@@ -12,6 +12,8 @@ public sealed record SiameseTrainerOptions
     private readonly int _steps = 1000;
     private readonly double _learningRate = 1e-3;
     private readonly int _validationPairs = 256;
+    private readonly int _lrStepSteps;
+    private readonly TimeSpan? _maxDuration;
 
     /// <summary>The pair head and its loss. Default <see cref="SiameseHeadKind.Koch"/>.</summary>
     public SiameseHeadKind Head
@@ -43,6 +45,21 @@ public sealed record SiameseTrainerOptions
     /// measure verification accuracy after training (at least 2). Default 256.
     /// </summary>
     public int ValidationPairs { get => _validationPairs; init => _validationPairs = AtLeast(value, 2, nameof(ValidationPairs)); }
+
+    /// <summary>Halve the learning rate every this many steps; 0 (the default) keeps it constant.</summary>
+    public int LrStepSteps { get => _lrStepSteps; init => _lrStepSteps = AtLeast(value, 0, nameof(LrStepSteps)); }
+
+    /// <summary>
+    /// A wall-time budget: training stops after the step during which it ran out and returns the model trained so far
+    /// (<see cref="SiameseTrainingResult.Losses"/> tells how many steps ran). Null (the default) runs every step.
+    /// </summary>
+    public TimeSpan? MaxDuration
+    {
+        get => _maxDuration;
+        init => _maxDuration = value is null || value.Value > TimeSpan.Zero
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxDuration), value, "MaxDuration must be positive.");
+    }
 
     private static int AtLeast(int value, int minimum, string name) =>
         value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");

@@ -102,4 +102,32 @@ public sealed class SiameseTrainerTests : IDisposable
         progress.Reports.Should().BeEmpty();
         embedder.Network.training.Should().BeFalse();
     }
+
+    [Fact]
+    public void Train_MaxDurationRunsOut_StopsEarlyAndReturnsTheModelTrainedSoFar()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 4, perClass: 4);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var options = Small(SiameseHeadKind.Koch, 100_000) with { MaxDuration = TimeSpan.FromMilliseconds(300) };
+
+        var result = new SiameseTrainer(options).Train(embedder, train);
+
+        result.Losses.Count.Should().BeInRange(1, 99_999);
+        result.Model.Head.Kind.Should().Be(SiameseHeadKind.Koch);
+        embedder.Network.training.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Train_LrStep_HalvesTheLearningRateOnSchedule()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 4, perClass: 4);
+        using var a = SyntheticClasses.TinyConv4();
+        using var b = SyntheticClasses.TinyConv4();
+
+        var constant = new SiameseTrainer(Small(SiameseHeadKind.Contrastive, 4)).Train(a, train);
+        var stepped = new SiameseTrainer(Small(SiameseHeadKind.Contrastive, 4) with { LrStepSteps = 2 }).Train(b, train);
+
+        stepped.Losses.Take(3).Should().Equal(constant.Losses.Take(3), "the first two steps use the same rate, and step 3's loss reflects only those");
+        stepped.Losses[3].Should().NotBe(constant.Losses[3], "from step 3 on the rate is halved");
+    }
 }
