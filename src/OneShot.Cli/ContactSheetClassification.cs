@@ -73,7 +73,7 @@ internal static class ContactSheetClassification
     private static ContactSheetTile Tile(string file, Prediction p, SKColor frame)
     {
         string probability = p.IsUnknown
-            ? string.Create(CultureInfo.InvariantCulture, $"near {p.TopK[0].Label} {p.Probability:0%}")
+            ? string.Create(CultureInfo.InvariantCulture, $"{p.TopK[0].Label}? {p.Probability:0.00}")
             : string.Create(CultureInfo.InvariantCulture, $"p {p.Probability:0.00}");
         string full = Path.GetFullPath(file);
         return ContactSheetTile.FromFile(file, frame, p.Label, probability, $"{Path.GetFileName(Path.GetDirectoryName(full))}/", Path.GetFileName(full));
