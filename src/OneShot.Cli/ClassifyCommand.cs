@@ -19,12 +19,13 @@ internal static class ClassifyCommand
         var top = new Option<int>("--top") { Description = "Also list the K best labels of each image.", DefaultValueFactory = _ => 1 };
         var threshold = new Option<double?>("--threshold") { Description = "Distance above which an image is 'unknown' (open set)." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
+        var sheet = new Option<string?>("--sheet") { Description = "Also draw the images with their predicted labels (framed right/wrong by folder name) to this PNG file." };
         var output = new OutputOptions();
 
         var command = new Command("classify", "Predict the label of each image from a gallery's enrolled examples.");
         command.Arguments.Add(gallery);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { model, top, threshold, skipBad })
+        foreach (var option in new Option[] { model, top, threshold, skipBad, sheet })
         {
             command.Options.Add(option);
         }
@@ -45,6 +46,12 @@ internal static class ClassifyCommand
                 throw new ArgumentException($"--threshold must be a finite distance >= 0; got {limit}.");
             }
 
+            string? sheetPath = result.GetValue(sheet);
+            if (sheetPath is not null)
+            {
+                ContactSheet.CheckPath(sheetPath);
+            }
+
             var files = ImageInputs.Files(result.GetValue(paths)!);
             string galleryPath = result.GetValue(gallery)!;
             var classifier = new PrototypeClassifierOptions { TopK = k, UnknownThreshold = limit };
@@ -59,6 +66,7 @@ internal static class ClassifyCommand
 
                 var loader = new ImageLoader(embedder.Preprocessing);
                 var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
+                var classified = new List<(string File, Prediction Prediction)>();
                 var table = new ResultTable("file", "label", "distance", "probability", "unknown", "top");
                 ConsoleProgress.Run("classifying", decoded.Count, report =>
                 {
@@ -70,6 +78,7 @@ internal static class ClassifyCommand
                         for (int i = 0; i < chunk.Count; i++)
                         {
                             Add(table, chunk[i].File, predictions[i], format);
+                            classified.Add((chunk[i].File, predictions[i]));
                         }
 
                         report(start + chunk.Count);
@@ -78,6 +87,11 @@ internal static class ClassifyCommand
                     return 0;
                 });
                 table.Write(Console.Out, format);
+                if (sheetPath is not null)
+                {
+                    int drawn = ContactSheetClassification.Save(sheetPath, galleryPath, loaded.Labels, classified);
+                    Console.Error.WriteLine($"sheet: drew {drawn} of {classified.Count} images to {sheetPath}");
+                }
             }
 
             return ExitCodes.Success;

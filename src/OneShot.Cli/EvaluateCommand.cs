@@ -21,16 +21,23 @@ internal static class EvaluateCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes to average over.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
 
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
-        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json })
+        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json, sheet })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(result => ExitCodes.Run(() =>
         {
+            string? sheetPath = result.GetValue(sheet);
+            if (sheetPath is not null)
+            {
+                ContactSheet.CheckPath(sheetPath);
+            }
+
             using var embedder = ModelFile.Load(result.GetValue(model)!);
             string splitName = result.GetValue(data.Data) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
@@ -66,6 +73,14 @@ internal static class EvaluateCommand
             {
                 Console.WriteLine(evaluation.Describe(name, splitName));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({evaluation.WallTime.TotalSeconds:F1} s)"));
+            }
+
+            if (sheetPath is not null)
+            {
+                var drawn = ContactSheetEvaluation.Save(sheetPath, embedder, dataset, embedder.Preprocessing, options, name);
+                Console.Error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"sheet: drew {drawn.Count} of {options.Episodes} episodes (accuracy {string.Join(", ", drawn.Select(a => $"{a:0.0000}"))}) to {sheetPath}"));
             }
 
             (dataset as IDisposable)?.Dispose();
