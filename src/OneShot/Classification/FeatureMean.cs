@@ -25,14 +25,7 @@ public static class FeatureMean
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(dataset);
-        var p = embedder.Preprocessing;
-        if (dataset.ItemShape != (p.Channels, p.Height, p.Width))
-        {
-            throw new ArgumentException(
-                $"The dataset's items are {dataset.ItemShape.Channels}x{dataset.ItemShape.Height}x{dataset.ItemShape.Width} but the {embedder.Architecture} embedder expects {p.Channels}x{p.Height}x{p.Width}.",
-                nameof(dataset));
-        }
-
+        Training.DatasetShape.EnsureFits(embedder, dataset, nameof(dataset));
         var sum = new double[embedder.EmbeddingSize];
         long count = 0;
         for (int c = 0; c < dataset.Classes.Count; c++)
