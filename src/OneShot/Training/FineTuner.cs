@@ -111,17 +111,24 @@ public sealed class FineTuner
         ArgumentNullException.ThrowIfNull(support);
         DatasetShape.EnsureFits(embedder, support, nameof(support));
         var labels = new List<string>();
-        using var scope = NewDisposeScope();
-        var parts = new List<Tensor>();
-        for (int c = 0; c < support.Classes.Count; c++)
+        Tensor images;
+        using (var scope = NewDisposeScope())
         {
-            int n = support.CountOf(c);
-            parts.Add(support.Load(c, Enumerable.Range(0, n).ToArray()));
-            labels.AddRange(Enumerable.Repeat(support.Classes[c], n));
+            var parts = new List<Tensor>();
+            for (int c = 0; c < support.Classes.Count; c++)
+            {
+                int n = support.CountOf(c);
+                parts.Add(support.Load(c, Enumerable.Range(0, n).ToArray()));
+                labels.AddRange(Enumerable.Repeat(support.Classes[c], n));
+            }
+
+            images = cat(parts, 0).DetachFromDisposeScope();
         }
 
-        var images = cat(parts, 0);
-        return Fit(embedder, images, labels, progress, cancellationToken);
+        using (images)
+        {
+            return Fit(embedder, images, labels, progress, cancellationToken);
+        }
     }
 
     private FineTunedClassifier Run(

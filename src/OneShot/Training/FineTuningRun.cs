@@ -54,7 +54,7 @@ internal sealed class FineTuningRun : IDisposable
     public (Tensor Weight, Tensor Bias) HeadWeights()
     {
         using var noGrad = no_grad();
-        return (_head.weight!.detach().cpu().clone(), _head.bias!.detach().cpu().clone());
+        return (_head.weight!.detach().cpu().clone().DetachFromDisposeScope(), _head.bias!.detach().cpu().clone().DetachFromDisposeScope());
     }
 
     public FineTuningResult Execute(CancellationToken cancellationToken)
