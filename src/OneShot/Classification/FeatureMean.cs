@@ -37,7 +37,7 @@ public static class FeatureMean
                 int length = Math.Min(ChunkImages, n - start);
                 using var scope = NewDisposeScope();
                 var images = dataset.Load(c, Enumerable.Range(start, length).ToArray());
-                var embeddings = embedder.Embed(images).to_type(ScalarType.Float64).sum(0);
+                var embeddings = embedder.Embed(images).to_type(ScalarType.Float64).sum(dim: 0);
                 double[] part = embeddings.data<double>().ToArray();
                 for (int d = 0; d < sum.Length; d++)
                 {
