@@ -3,8 +3,10 @@ using static OneShot.Tests.Classification.TestTensors;
 
 namespace OneShot.Tests.Classification;
 
-public sealed class CosineHeadClassifierTests
+public sealed class CosineHeadClassifierTests : IDisposable
 {
+    private readonly OneShot.Tests.Training.SingleThreadedTorch _threads = new();
+
     [Theory]
     [InlineData(10.0, 0.99999996144)]
     [InlineData(1.0, 0.84646064379)]
@@ -57,4 +59,6 @@ public sealed class CosineHeadClassifierTests
         FluentActions.Invoking(() => new CosineHeadClassifierOptions { LearningRate = double.PositiveInfinity }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("LearningRate");
         new CosineHeadClassifierOptions().CreateClassifier().Should().BeOfType<CosineHeadClassifier>();
     }
+
+    public void Dispose() => _threads.Dispose();
 }

@@ -3,8 +3,10 @@ using static OneShot.Tests.Classification.TestTensors;
 
 namespace OneShot.Tests.Classification;
 
-public sealed class LinearProbeClassifierTests
+public sealed class LinearProbeClassifierTests : IDisposable
 {
+    private readonly OneShot.Tests.Training.SingleThreadedTorch _threads = new();
+
     private static readonly float[][] SupportRows =
     [
         [2, 0], [3, 1], [2.5f, -1],
@@ -78,4 +80,6 @@ public sealed class LinearProbeClassifierTests
         FluentActions.Invoking(() => new LinearProbeClassifierOptions { WeightDecay = -1 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("WeightDecay");
         new LinearProbeClassifierOptions().CreateClassifier().Should().BeOfType<LinearProbeClassifier>();
     }
+
+    public void Dispose() => _threads.Dispose();
 }
