@@ -40,8 +40,9 @@ public sealed class FineTunedClassifier : IDisposable
     public FineTuningOptions Options { get; }
 
     /// <summary>
-    /// The fine-tuned embedder, in evaluation mode with every parameter trainable. Unless
-    /// <see cref="FineTuningOptions.InPlace"/> was set it is a copy owned (and disposed) by this classifier.
+    /// The fine-tuned embedder, in evaluation mode. Unless <see cref="FineTuningOptions.InPlace"/> was set it is a copy
+    /// owned (and disposed) by this classifier, with every parameter trainable; in place it is the caller's embedder,
+    /// with each parameter as trainable as it was given.
     /// </summary>
     public Embedder Embedder { get; }
 

@@ -140,11 +140,19 @@ public sealed class FineTuner
         IProgress<FineTuningProgress>? progress,
         CancellationToken cancellationToken)
     {
-        using var cpu = images.detach().cpu().contiguous();
         var trainRows = Enumerable.Range(0, classIndices.Length).Where(i => !held.Contains(i)).ToArray();
         var heldRows = held.Order().ToArray();
-        using var trainImages = Select(cpu, trainRows);
-        using var heldImages = heldRows.Length == 0 ? null : Select(cpu, heldRows);
+        Tensor trainImages;
+        Tensor? heldImages;
+        using (var scope = NewDisposeScope())
+        {
+            var cpu = images.detach().cpu();
+            trainImages = Select(cpu, trainRows).DetachFromDisposeScope();
+            heldImages = heldRows.Length == 0 ? null : Select(cpu, heldRows).DetachFromDisposeScope();
+        }
+
+        using var trainOwner = trainImages;
+        using var heldOwner = heldImages;
         var train = (trainImages, trainRows.Select(i => (long)classIndices[i]).ToArray());
         (Tensor, long[])? validation = heldImages is null ? null : (heldImages, heldRows.Select(i => (long)classIndices[i]).ToArray());
         using var run = new FineTuningRun(Options, working, classes.Length, train, validation, progress);

@@ -53,6 +53,7 @@ internal sealed class FineTuningRun : IDisposable
     /// <summary>The head's weight <c>[C,D]</c> and bias <c>[C]</c> as new float32 CPU tensors.</summary>
     public (Tensor Weight, Tensor Bias) HeadWeights()
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         return (_head.weight!.detach().cpu().clone().DetachFromDisposeScope(), _head.bias!.detach().cpu().clone().DetachFromDisposeScope());
     }
@@ -252,6 +253,7 @@ internal sealed class FineTuningRun : IDisposable
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module module)
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         return module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
     }

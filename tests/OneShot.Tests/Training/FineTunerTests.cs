@@ -147,6 +147,31 @@ public sealed class FineTunerTests : IDisposable
     }
 
     [Fact]
+    public void FitPredictDispose_LiveTensorCountReturnsToStart()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 2, perClass: 3);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var (support, labels, _, _) = Split(data, shots: 3);
+        using var s = support;
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        // In place, because Embedder.Create (and so Clone) itself leaves 4 tensors registered.
+        using (var fitted = new FineTuner(new FineTuningOptions { HeadSteps = 3, FineTuneSteps = 3, ValidationInterval = 1, InPlace = true }).Fit(embedder, s, labels))
+        {
+            fitted.Result.HeldOutExamples.Should().Be(2);
+            fitted.Embedder.Should().BeSameAs(embedder);
+            for (int i = 0; i < 20; i++)
+            {
+                fitted.Predict(s).Should().HaveCount(6);
+                using var probabilities = fitted.PredictProbabilities(s);
+            }
+        }
+
+        TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+        embedder.Invoking(e => e.GetFingerprint()).Should().NotThrow("an in-place embedder is not disposed with the classifier");
+    }
+
+    [Fact]
     public void Fit_OneClass_ThrowsNamingTheCount()
     {
         using var embedder = SyntheticClasses.TinyConv4();
