@@ -15,11 +15,13 @@ namespace OneShot.Classification;
 public sealed class FittedPrototypeClassifier : IFittedClassifier
 {
     private readonly Tensor _prototypes;
+    private readonly Tensor? _centeringMean;
     private readonly string[] _classes;
     private bool _disposed;
 
-    internal FittedPrototypeClassifier(PrototypeClassifierOptions options, string[] classes, Tensor prototypes)
+    internal FittedPrototypeClassifier(PrototypeClassifierOptions options, string[] classes, Tensor prototypes, Tensor? centeringMean)
     {
+        _centeringMean = centeringMean;
         Options = options;
         _classes = classes;
         _prototypes = prototypes;
@@ -38,7 +40,7 @@ public sealed class FittedPrototypeClassifier : IFittedClassifier
     /// <inheritdoc />
     public int EmbeddingSize { get; }
 
-    /// <summary>The prototypes <c>[C,D]</c>, rows in <see cref="Classes"/> order, as a new float32 CPU tensor owned by the caller.</summary>
+    /// <summary>The prototypes <c>[C,D]</c> (of transformed embeddings when <see cref="PrototypeClassifierOptions.Transform"/> is set), rows in <see cref="Classes"/> order, as a new float32 CPU tensor owned by the caller.</summary>
     public Tensor GetPrototypes()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -83,13 +85,14 @@ public sealed class FittedPrototypeClassifier : IFittedClassifier
         {
             _disposed = true;
             _prototypes.Dispose();
+            _centeringMean?.Dispose();
         }
     }
 
     private (Tensor Distances, Tensor Probabilities) Score(Tensor queries)
     {
         using var noGrad = no_grad();
-        var q = SupportSet.PrepareQueries(queries, EmbeddingSize);
+        var q = FeatureTransformer.Apply(SupportSet.PrepareQueries(queries, EmbeddingSize), Options.Transform, _centeringMean);
         var distances = Distances.Compute(q, _prototypes, Options.Metric).contiguous();
         var probabilities = distances.div(-Options.Temperature).softmax(1).contiguous();
         return (distances, probabilities);

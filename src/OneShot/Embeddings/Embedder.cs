@@ -58,6 +58,38 @@ public sealed class Embedder : IEmbedder
         return new Embedder(options, network, device);
     }
 
+    /// <summary>
+    /// Returns an independent copy of this embedder: same options, device and weights (parameters and buffers such
+    /// as batch-norm running statistics), in evaluation mode with every parameter trainable. Changing or disposing
+    /// one does not affect the other. TorchSharp's global random generator is left as it was.
+    /// </summary>
+    public Embedder Clone()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var rngState = random.get_rng_state();
+        Embedder copy;
+        try
+        {
+            copy = Create(Options);
+        }
+        finally
+        {
+            random.set_rng_state(rngState);
+        }
+
+        using (var scope = NewDisposeScope())
+        using (var noGrad = no_grad())
+        {
+            var source = Network.state_dict();
+            foreach (var (name, target) in copy.Network.state_dict())
+            {
+                target.copy_(source[name]);
+            }
+        }
+
+        return copy;
+    }
+
     /// <inheritdoc />
     public Tensor Embed(Tensor images)
     {
