@@ -34,7 +34,7 @@ public static class ComparisonRunner
                 double accuracy = (double)predicted.Where((label, i) => label == draw.QueryLabels[i]).Count() / draw.QueryLabels.Count;
                 accuracies[m].Add(accuracy);
                 seconds[m].Add(watch.Elapsed.TotalSeconds);
-                line.Add($"{methods.Items[m].Name[..3]} {accuracy:P1}");
+                line.Add($"{methods.Items[m].Name[..(methods.Items[m].Name.IndexOf(')') + 1)]} {accuracy:P1}");
             }
 
             output.WriteLine($"  draw {d + 1,2}/{options.Draws}: {string.Join(", ", line)}");

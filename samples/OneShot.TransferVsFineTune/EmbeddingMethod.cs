@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace OneShot.TransferVsFineTune;
 
-/// <summary>(a) Metric one-shot learning: class means of a pretrained embedder's vectors; nothing is trained at enrolment.</summary>
-internal sealed class PrototypeMethod(Embedder embedder, ClassifierOptions classifier, string name, string idea) : IComparedMethod
+/// <summary>
+/// A frozen embedder and a few-shot classifier over its vectors: prototypes (metric one-shot learning), or a head
+/// trained on the support embeddings (transfer learning: linear probe, cosine head).
+/// </summary>
+internal sealed class EmbeddingMethod(IEmbedder embedder, ClassifierOptions classifier, string name, string idea) : IComparedMethod
 {
     public string Name => name;
 
