@@ -49,7 +49,9 @@ internal static class EvaluateCommand
                 Episodes = result.GetValue(episodes),
                 Seed = result.GetValue(seed),
             };
-            var evaluation = new EpisodeEvaluator(options).Evaluate(embedder, dataset);
+            var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
+                new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
+                    report(p.Episode, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {p.MeanAccuracy:P2}")))));
             if (result.GetValue(json))
             {
                 var o = new JsonObject

@@ -98,11 +98,19 @@ internal static class TrainCommand
             int every = Math.Max(1, options.Episodes / 100);
             int lastEpisode = 0;
             using var metrics = new MetricsLog(checkpointDir, options.Resume);
+            Action<int, string?> bar = (_, _) => { };
+            string? lastValidation = null;
             var progress = new InlineProgress<TrainingProgress>(p =>
             {
                 lastEpisode = p.Episode;
                 metrics.Add(p);
-                if (p.Episode % every == 0 || p.ValidationLoss is not null || p.Episode == p.TotalEpisodes)
+                if (p.ValidationAccuracy is { } v)
+                {
+                    lastValidation = string.Create(CultureInfo.InvariantCulture, $" val acc {v:P2}");
+                }
+
+                bar(p.Episode, string.Create(CultureInfo.InvariantCulture, $"loss {p.Loss:F3} acc {p.Accuracy:P0}{lastValidation}"));
+                if (!ConsoleProgress.IsInteractive && (p.Episode % every == 0 || p.ValidationLoss is not null || p.Episode == p.TotalEpisodes))
                 {
                     string val = p.ValidationLoss is null ? string.Empty : $" | val loss {p.ValidationLoss:F4} acc {p.ValidationAccuracy:P2}";
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -120,7 +128,11 @@ internal static class TrainCommand
             TrainingResult outcome;
             try
             {
-                outcome = trainer.Train(embedder, train, validation, progress, linked.Token);
+                outcome = ConsoleProgress.Run("training", options.Episodes, (Action<int, string?> report) =>
+                {
+                    bar = report;
+                    return trainer.Train(embedder, train, validation, progress, linked.Token);
+                });
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
