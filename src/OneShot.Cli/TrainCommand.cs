@@ -32,7 +32,9 @@ internal static class TrainCommand
         var noResume = new Option<bool>("--no-resume") { Description = "Start from scratch even when a checkpoint exists (it is overwritten)." };
         var output = new Option<string>("--out") { Description = "Model folder to write (model.json + weights-*.bin).", Required = true };
 
-        var command = new Command("train", "Train a Conv4 embedder with prototypical episodes; resumes from OUT/checkpoint when present.");
+        var command = new Command("train", "Train an embedder (Conv4, ResNet12, ResNet18) with prototypical episodes; resumes from OUT/checkpoint when present.");
+        var backbone = new BackboneArguments();
+        backbone.AddTo(command);
         data.AddTo(command);
         foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
@@ -82,7 +84,7 @@ internal static class TrainCommand
                 Resume = !result.GetValue(noResume),
             };
 
-            using var embedder = Embedder.Create(new EmbedderOptions { Preprocessing = preprocessing });
+            using var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = preprocessing });
             using var cancel = new CancellationTokenSource();
             using var budget = result.GetValue(maxMinutes) is double minutes
                 ? new CancellationTokenSource(TimeSpan.FromMinutes(minutes))
@@ -164,7 +166,7 @@ internal static class TrainCommand
                 ["lrStepEpisodes"] = options.LrStepEpisodes.ToString(CultureInfo.InvariantCulture),
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
-            ModelFile.Save(embedder, outDir, $"Conv4 prototypical network trained on {name} {trainSplit}", info);
+            ModelFile.Save(embedder, outDir, $"{embedder.Architecture} prototypical network trained on {name} {trainSplit}", info);
             metrics.Publish(outDir, $"{options.Way}-way {options.Shot}-shot prototypical training on {name} {trainSplit}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"saved {outDir}: {outcome.EpisodesRun} episodes this run (from {outcome.StartEpisode}), {outcome.WallTime.TotalMinutes:F1} min, best validation accuracy {outcome.BestValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a"}"));

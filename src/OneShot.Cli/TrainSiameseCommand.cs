@@ -29,7 +29,9 @@ internal static class TrainSiameseCommand
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch default).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Model folder to write (model.json with the siamese section + weights).", Required = true };
 
-        var command = new Command("train-siamese", "Train a Conv4 Siamese network for verification and one-shot classification.");
+        var command = new Command("train-siamese", "Train a Siamese network (Conv4, ResNet12, ResNet18 body) for verification and one-shot classification.");
+        var backbone = new BackboneArguments();
+        backbone.AddTo(command);
         data.AddTo(command);
         foreach (var option in new Option[] { split, valSplit, head, margin, pairs, steps, lr, lrStep, augment, valPairs, seed, maxMinutes, threads, output })
         {
@@ -76,7 +78,7 @@ internal static class TrainSiameseCommand
                 Seed = result.GetValue(seed),
                 MaxDuration = result.GetValue(maxMinutes) is double minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
-            var embedder = Embedder.Create(new EmbedderOptions { Preprocessing = preprocessing });
+            var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = preprocessing });
             int every = Math.Max(1, options.Steps / 100);
             double window = 0;
             var progress = new InlineProgress<SiameseTrainingProgress>(p =>
@@ -90,7 +92,7 @@ internal static class TrainSiameseCommand
             });
             var trained = new SiameseTrainer(options).Train(embedder, train, validation, progress);
             using var model = trained.Model;
-            model.Save(outDir, $"Conv4 Siamese network ({kind} head) trained on {name} {trainSplit}, {trained.Losses.Count} steps of {options.PairsPerStep} pairs");
+            model.Save(outDir, $"{embedder.Architecture} Siamese network ({kind} head) trained on {name} {trainSplit}, {trained.Losses.Count} steps of {options.PairsPerStep} pairs");
             var c = model.Calibration;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"saved {outDir}: {trained.Losses.Count} steps in {trained.WallTime.TotalMinutes:F1} min; threshold {model.Threshold:G4} ({c.Method.ToString()}), validation pair accuracy {trained.ValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a"}, FAR {c.FalseAcceptRate.ToString("P2", CultureInfo.InvariantCulture)}, FRR {c.FalseRejectRate.ToString("P2", CultureInfo.InvariantCulture)}"));

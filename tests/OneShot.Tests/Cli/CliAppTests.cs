@@ -86,6 +86,35 @@ public sealed class CliAppTests : IDisposable
     }
 
     [Fact]
+    public void Train_ResNet12Backbone_SavesAResNet12ModelWithTheWidthsAsked()
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 3, seed: 2);
+        string model = Path.Combine(_root, "resnet12");
+
+        var (code, _, error) = Invoke("train", "--data", data, "--backbone", "resnet12", "--widths", "4,4,8,8", "--way", "3", "--shot", "1", "--query", "1", "--episodes", "2", "--out", model);
+
+        code.Should().Be(0, error);
+        var metadata = OneShot.Serialization.ModelFile.ReadMetadata(model);
+        metadata.Options.Backbone.Should().Be(new OneShot.Embeddings.ResNet12Options { Widths = [4, 4, 8, 8] });
+        metadata.EmbeddingSize.Should().Be(8);
+        metadata.Description.Should().StartWith("resnet12 prototypical network");
+    }
+
+    [Theory]
+    [InlineData("--backbone", "vgg", "*--backbone must be conv4, resnet12 or resnet18; got 'vgg'*")]
+    [InlineData("--widths", "4,4,8", "*--widths takes four positive whole numbers*'4,4,8'*")]
+    public void Train_BadBackbone_ExitsOneNamingTheOption(string option, string value, string message)
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 3, seed: 2);
+
+        var (code, _, error) = Invoke("train", "--data", data, option, value, "--way", "3", "--shot", "1", "--query", "1", "--episodes", "2", "--out", Path.Combine(_root, "m"));
+
+        code.Should().Be(1);
+        error.Should().Match(message);
+        File.Exists(Path.Combine(_root, "m", "model.json")).Should().BeFalse();
+    }
+
+    [Fact]
     public void Train_UnknownSplit_ExitsOneNamingIt()
     {
         var (code, _, error) = Invoke("train", "--omniglot", _root, "--split", "bogus", "--out", Path.Combine(_root, "m"));

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Globalization;
+using OneShot.Embeddings;
+
+namespace OneShot.Cli;
+
+/// <summary>The options that choose the network to train: <c>--backbone conv4|resnet12|resnet18 [--widths a,b,c,d]</c>.</summary>
+internal sealed class BackboneArguments
+{
+    public Option<string> Backbone { get; } = new("--backbone")
+    {
+        Description = "conv4 (default), resnet12 (few-shot ResNet-12) or resnet18 (torchvision's, without fc).",
+        DefaultValueFactory = _ => "conv4",
+    };
+
+    public Option<string?> Widths { get; } = new("--widths")
+    {
+        Description = "conv4/resnet12: the four stage widths, comma-separated (default 64,64,64,64 / 64,160,320,640).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Backbone);
+        command.Options.Add(Widths);
+    }
+
+    /// <summary>The backbone options asked for; a bad name or width list is a usage error naming the option.</summary>
+    public BackboneOptions Resolve(ParseResult result)
+    {
+        string? text = result.GetValue(Widths);
+        int[]? widths = text is null ? null : ParseWidths(text);
+        return result.GetValue(Backbone) switch
+        {
+            "conv4" => widths is null ? new Conv4Options() : new Conv4Options { Widths = widths },
+            "resnet12" => widths is null ? new ResNet12Options() : new ResNet12Options { Widths = widths },
+            "resnet18" when widths is null => new ResNet18Options(),
+            "resnet18" => throw new ArgumentException("--widths does not apply to resnet18 (its widths are torchvision's)."),
+            var other => throw new ArgumentException($"--backbone must be conv4, resnet12 or resnet18; got '{other}'."),
+        };
+    }
+
+    private static int[] ParseWidths(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] <= 0)
+            {
+                throw new ArgumentException($"--widths takes four positive whole numbers separated by commas; got '{text}'.");
+            }
+        }
+
+        return parts.Length == 4 ? widths : throw new ArgumentException($"--widths takes four positive whole numbers separated by commas; got '{text}'.");
+    }
+}
