@@ -2,6 +2,7 @@
 // at the threshold calibrated when the model was trained, then re-calibrated on these pairs for comparison.
 using System.Diagnostics;
 using OneShot;
+using OneShot.Verification;
 using OneShot.Classification;
 using OneShot.SiameseVerification;
 using OneShot.Training;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OneShot.Verification;
 using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;

@@ -1,3 +1,4 @@
+using OneShot.Verification;
 using OneShot.Classification;
 
 namespace OneShot.Training;

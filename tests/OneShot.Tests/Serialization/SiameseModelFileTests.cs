@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OneShot.Verification;
 using OneShot.Classification;
 using OneShot.Embeddings;
 using OneShot.Serialization;

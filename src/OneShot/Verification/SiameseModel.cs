@@ -1,9 +1,10 @@
+using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization;
 using static TorchSharp.torch;
 
-namespace OneShot.Classification;
+namespace OneShot.Verification;
 
 /// <summary>
 /// A Siamese network ready for verification: an <see cref="Embedder"/>, the <see cref="SiameseHead"/> that scores
