@@ -16,6 +16,9 @@ namespace OneShot.Embeddings;
 public sealed class Embedder : IEmbedder
 {
     private const int MaxBatch = 256;
+    private readonly Lock _foldSync = new();
+    private FoldedNetwork? _folded;
+    private bool _foldUnsupported;
     private bool _disposed;
 
     private Embedder(EmbedderOptions options, nn.Module<Tensor, Tensor> network, Device device)
@@ -101,27 +104,42 @@ public sealed class Embedder : IEmbedder
             Network.eval();
         }
 
-        using var scope = NewDisposeScope();
-        using var inference = inference_mode();
-        long n = images.shape[0];
-        Tensor result;
-        if (n <= MaxBatch)
+        var folded = AcquireFolded();
+        try
         {
-            result = Forward(images.to(Device)).cpu();
-        }
-        else
-        {
-            var parts = new List<Tensor>();
-            for (long start = 0; start < n; start += MaxBatch)
+            using var scope = NewDisposeScope();
+            using var inference = inference_mode();
+            Func<Tensor, Tensor> run = folded is null ? Forward : x => Normalize(folded.Forward(x));
+            long n = images.shape[0];
+            Tensor result;
+            if (n <= MaxBatch)
             {
-                long length = Math.Min(MaxBatch, n - start);
-                parts.Add(Forward(images.narrow(0, start, length).to(Device)).cpu());
+                result = run(images.to(Device)).cpu();
+            }
+            else
+            {
+                var parts = new List<Tensor>();
+                for (long start = 0; start < n; start += MaxBatch)
+                {
+                    long length = Math.Min(MaxBatch, n - start);
+                    parts.Add(run(images.narrow(0, start, length).to(Device)).cpu());
+                }
+
+                result = cat(parts, 0);
             }
 
-            result = cat(parts, 0);
+            return result.MoveToOuterDisposeScope();
         }
-
-        return result.MoveToOuterDisposeScope();
+        finally
+        {
+            if (folded is not null)
+            {
+                lock (_foldSync)
+                {
+                    folded.Release();
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -139,6 +157,44 @@ public sealed class Embedder : IEmbedder
 
         using var raw = Network.forward(images);
         return nn.functional.normalize(raw, p: 2, dim: 1);
+    }
+
+    /// <summary>
+    /// The inference copy with batch norms folded into the convolutions (built lazily, rebuilt when any weight or
+    /// buffer of <see cref="Network"/> changed), marked in use; null for backbones that have no folded form.
+    /// </summary>
+    private FoldedNetwork? AcquireFolded()
+    {
+        lock (_foldSync)
+        {
+            if (_foldUnsupported)
+            {
+                return null;
+            }
+
+            if (_folded is null || !_folded.Matches(Network))
+            {
+                _folded?.Retire();
+                _folded = FoldedNetwork.TryCreate(Network);
+                _foldUnsupported = _folded is null;
+            }
+
+            _folded?.Acquire();
+            return _folded;
+        }
+    }
+
+    private Tensor Normalize(Tensor raw)
+    {
+        if (!Options.L2Normalize)
+        {
+            return raw;
+        }
+
+        using (raw)
+        {
+            return nn.functional.normalize(raw, p: 2, dim: 1);
+        }
     }
 
     /// <inheritdoc />
@@ -170,6 +226,12 @@ public sealed class Embedder : IEmbedder
         if (!_disposed)
         {
             _disposed = true;
+            lock (_foldSync)
+            {
+                _folded?.Retire();
+                _folded = null;
+            }
+
             Network.Dispose();
         }
     }
