@@ -47,12 +47,12 @@ public sealed class VectorIndex : IDisposable
         var copy = vectors.detach().cpu().contiguous();
         if (metric == DistanceMetric.Cosine)
         {
-            _vectors = nn.functional.normalize(copy, p: 2, dim: 1).contiguous().MoveToOuterDisposeScope();
+            _vectors = nn.functional.normalize(copy, p: 2, dim: 1).contiguous().DetachFromDisposeScope();
         }
         else
         {
-            _vectors = copy.clone().MoveToOuterDisposeScope();
-            _squaredNorms = _vectors.square().sum(1).MoveToOuterDisposeScope();
+            _vectors = copy.clone().DetachFromDisposeScope();
+            _squaredNorms = _vectors.square().sum(1).DetachFromDisposeScope();
         }
     }
 

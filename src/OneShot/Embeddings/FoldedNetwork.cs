@@ -60,7 +60,7 @@ internal sealed class FoldedNetwork : IDisposable
         var snapshot = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, tensor) in network.state_dict())
         {
-            snapshot[name] = tensor.detach().clone().MoveToOuterDisposeScope();
+            snapshot[name] = tensor.detach().clone().DetachFromDisposeScope();
         }
 
         var convolutions = new List<(Tensor, Tensor)>();
@@ -68,7 +68,7 @@ internal sealed class FoldedNetwork : IDisposable
         {
             foreach (var (w, b) in fold(snapshot, i))
             {
-                convolutions.Add((w.contiguous().MoveToOuterDisposeScope(), b.contiguous().MoveToOuterDisposeScope()));
+                convolutions.Add((w.contiguous().DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope()));
             }
         }
 

@@ -45,6 +45,27 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
+    public void Search_IndexBuiltInsideCallersScope_StillUsableAfterIt()
+    {
+        using var vectors = tensor(new float[] { 0, 0, 2, 0 }, [2, 2]);
+        using var queries = tensor(new float[] { 1.5f, 0 }, [1, 2]);
+        VectorIndex index;
+        using (var scope = NewDisposeScope())
+        {
+            index = new VectorIndex(vectors, DistanceMetric.Euclidean);
+        }
+
+        using (index)
+        {
+            var (distances, indices) = index.Search(queries, 1);
+            using var d = distances;
+            using var i = indices;
+            i.item<long>().Should().Be(1);
+            d.item<float>().Should().Be(0.5f);
+        }
+    }
+
+    [Fact]
     public void Search_KLargerThanCount_ReturnsAllRows()
     {
         using var vectors = tensor(new float[] { 1, 0, 0, 1 }, [2, 2]);

@@ -67,6 +67,22 @@ public sealed class EmbedderFoldingTests
         DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(live);
     }
 
+    [Fact]
+    public void Embed_FirstCallInsideCallersScope_FoldedCopySurvivesTheScope()
+    {
+        using var embedder = Build("conv4", l2: false);
+        using var images = TensorAssert.Images(2, 1, 28, 28);
+        using (var scope = NewDisposeScope())
+        {
+            _ = embedder.Embed(images);
+        }
+
+        using var again = embedder.Embed(images);
+        using var plain = PlainForward(embedder, images);
+
+        MaxAbsDifference(again, plain).Should().BeLessThan(1e-4);
+    }
+
     private static Embedder Build(string architecture, bool l2)
     {
         var options = architecture == "conv4"

@@ -1,0 +1,66 @@
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using OneShot.Tests.Data;
+using OneShot.Tests.Embeddings;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Tests.Galleries;
+
+public sealed class FileEmbeddingPipelineTests
+{
+    [Fact]
+    public void Embed_SeveralBatches_EqualsLoadBatchThenEmbed()
+    {
+        string[] paths = WriteImages(11);
+        using var embedder = EmbedderTests.CreateSeeded(new EmbedderOptions { Backbone = new Conv4Options { Widths = [4, 4, 4, 4] } });
+        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 3, decodeThreads: 2);
+
+        using var piped = pipeline.Embed(paths);
+        using var images = new global::OneShot.Data.ImageLoader(embedder.Preprocessing).LoadBatch(paths);
+        using var direct = embedder.Embed(images);
+
+        piped.shape.Should().Equal(11, embedder.EmbeddingSize);
+        using var difference = (piped - direct).abs().max();
+        difference.item<float>().Should().BeLessThan(1e-5f);
+    }
+
+    [Fact]
+    public void Embed_MissingFileInLaterBatch_ThrowsDecodeErrorNamingIt()
+    {
+        string[] paths = WriteImages(7);
+        paths[5] = Path.Combine(Path.GetDirectoryName(paths[0])!, "missing.png");
+        var embedder = new FlattenEmbedder(height: 28, width: 28);
+        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 2, decodeThreads: 1);
+
+        var act = () => pipeline.Embed(paths);
+
+        act.Should().Throw<ImageDecodeException>().WithMessage("*missing.png*");
+    }
+
+    [Fact]
+    public void Embed_NoPaths_ReturnsEmptyMatrix()
+    {
+        var embedder = new FlattenEmbedder(height: 2, width: 2);
+
+        using var result = new FileEmbeddingPipeline(embedder).Embed([]);
+
+        result.shape.Should().Equal(0, 4);
+    }
+
+    private static string[] WriteImages(int count)
+    {
+        string folder = TestPaths.NewTempFolder();
+        var paths = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            byte shade = (byte)(20 * i);
+            byte[] data = TestImages.Encode(SKEncodedImageFormat.Png, 28, 28, (x, y) => (x + y) % (i + 2) == 0 ? new SKColor(shade, shade, shade) : new SKColor(255, 255, 255));
+            paths[i] = Path.Combine(folder, $"image{i}.png");
+            File.WriteAllBytes(paths[i], data);
+        }
+
+        return paths;
+    }
+}
