@@ -55,7 +55,7 @@ public sealed class Embedder : IEmbedder
     {
         options ??= new EmbedderOptions();
         Device device = Devices.Resolve(options.Device);
-        var network = options.Backbone.Build(options.Preprocessing.Channels);
+        var network = BuildScoped(options);
         network.to(device);
         network.eval();
         return new Embedder(options, network, device);
@@ -234,6 +234,27 @@ public sealed class Embedder : IEmbedder
 
             Network.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Builds the backbone inside a dispose scope, keeping only its parameters and buffers: TorchSharp's layer
+    /// initialisers leave one untracked tensor handle per convolution otherwise (four per Conv4).
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> BuildScoped(EmbedderOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var network = options.Backbone.Build(options.Preprocessing.Channels);
+        foreach (var parameter in network.parameters())
+        {
+            parameter.DetachFromDisposeScope();
+        }
+
+        foreach (var buffer in network.buffers())
+        {
+            buffer.DetachFromDisposeScope();
+        }
+
+        return network;
     }
 
     private void CheckInput(Tensor images)
