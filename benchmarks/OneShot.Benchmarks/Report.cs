@@ -17,7 +17,7 @@ internal static class Report
         var m = new ReportMeasurements(smoke, log);
         log.WriteLine($"report ({(smoke ? "smoke" : "full")}): libtorch threads {get_num_threads()}, {Environment.ProcessorCount} processors");
 
-        double gemm = m.Gemm();
+        double gemmBefore = m.Gemm();
         var conv4 = new List<EmbeddingRow>
         {
             m.Embedding("conv4", 64, smoke ? 2 : 15, measurePlain: true),
@@ -42,6 +42,8 @@ internal static class Report
             scaling[d] = [.. counts.Select(n => m.ScalingPoint(n, d))];
         }
 
+        // The reference is the better of two GEMM runs (before and after), so a busy moment cannot flatter the fractions.
+        double gemm = Math.Max(gemmBefore, m.Gemm());
         if (plotPath is not null)
         {
             ScalingPlot.Save(counts, scaling, smoke ? 64 : 1024, plotPath);
@@ -63,6 +65,7 @@ internal static class Report
             ["search_euclidean_seconds"] = Round(euclidean.Seconds),
             ["search_cosine_seconds"] = Round(cosine.Seconds),
             ["pipeline_ratio"] = Round(pipeline.EmbedOnly / pipeline.Pipeline),
+            ["pipeline_overlapped_ratio"] = Round(pipeline.EmbedOnly / pipeline.Overlapped),
             ["train_overhead_ratio"] = Round(lib / hand),
             ["rss_growth"] = Round(((double)rssAll / rss1k) - 1),
             ["embedding"] = conv4.Concat(resnet).Select(r => new Dictionary<string, object>
@@ -85,14 +88,13 @@ internal static class Report
         var o = Console.Out;
         o.WriteLine(Invariant($"OneShot performance report ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "full")}), libtorch threads {get_num_threads()}"));
         o.WriteLine();
-        o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: {gemm:F1} GFLOP/s"));
+        o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: {gemm:F1} GFLOP/s (best of a run before and after: {gemmBefore:F1} first)"));
         o.WriteLine();
-        o.WriteLine("2. Embedding (median)        batch   library img/s  GFLOP/s  of peak | plain eval  of peak | channels-last input");
+        o.WriteLine("2. Embedding (median)        batch   library img/s  GFLOP/s  of peak | plain eval img/s  of peak");
         foreach (var r in conv4.Concat(resnet))
         {
-            string plain = double.IsNaN(r.Plain) ? "         -        -" : Invariant($"{r.Batch / r.Plain,10:F0}  {r.GflopsOf(r.Plain) / gemm,7:P0}");
-            string last = double.IsNaN(r.ChannelsLast) ? "-" : Invariant($"{r.Batch / r.ChannelsLast:F0} img/s");
-            o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / gemm,7:P0} |{plain} | {last}"));
+            string plain = double.IsNaN(r.Plain) ? "               -        -" : Invariant($"{r.Batch / r.Plain,16:F0}  {r.GflopsOf(r.Plain) / gemm,7:P0}");
+            o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / gemm,7:P0} |{plain}"));
         }
 
         o.WriteLine();
@@ -103,9 +105,10 @@ internal static class Report
         }
 
         o.WriteLine();
-        o.WriteLine(Invariant($"4. Files to embeddings, {pipeline.Files} PNG 105x105 -> Conv4-28 ({pipeline.DecodeThreads} decode thread(s))"));
+        o.WriteLine(Invariant($"4. Files to embeddings, {pipeline.Files} PNG 105x105 -> Conv4-28, batches of 256"));
         o.WriteLine(Invariant($"   embed decoded tensors {pipeline.Files / pipeline.EmbedOnly,7:F0} img/s"));
-        o.WriteLine(Invariant($"   FileEmbeddingPipeline {pipeline.Files / pipeline.Pipeline,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Pipeline:F2} (target >= 0.80)"));
+        o.WriteLine(Invariant($"   FileEmbeddingPipeline {pipeline.Files / pipeline.Pipeline,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Pipeline:F2} (target >= 0.80; CPU default: in turn, {pipeline.DecodeThreads} decode threads)"));
+        o.WriteLine(Invariant($"   overlapped pipeline   {pipeline.Files / pipeline.Overlapped,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Overlapped:F2} ({pipeline.OverlappedDecodeThreads} decode thread beside libtorch's {get_num_threads()})"));
         o.WriteLine(Invariant($"   decode then embed     {pipeline.Files / pipeline.Sequential,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Sequential:F2}"));
         o.WriteLine();
         o.WriteLine(Invariant($"5. Training step (60-way 1-shot 5-query Conv4): library {lib:F3} s, hand-written {hand:F3} s, ratio {lib / hand:F3} (target <= 1.15)"));

@@ -46,25 +46,26 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
         using var embedder = Embedder.Create(options);
         using var images = rand(batch, channels, size, size);
         double flopsPerImage = conv4 ? Flops.Conv4(channels, size, widths) : Flops.ResNet12(channels, size, widths);
-        double library = Timing.Median(() => embedder.Embed(images).Dispose(), repeats, warmUp);
-        double plain = double.NaN, channelsLast = double.NaN;
-        if (measurePlain)
+        double library, plain = double.NaN;
+        void Library() => embedder.Embed(images).Dispose();
+        void Plain()
         {
-            plain = Timing.Median(
-                () =>
-                {
-                    using var inference = inference_mode();
-                    embedder.Forward(images).Dispose();
-                },
-                repeats,
-                warmUp);
-            using var nhwc = images.permute(0, 2, 3, 1).contiguous(); // TorchSharp 0.107 has no memory_format argument
-            using var last = nhwc.permute(0, 3, 1, 2); // NCHW shape with channels-last strides
-            channelsLast = Timing.Median(() => embedder.Embed(last).Dispose(), repeats, warmUp);
+            using var inference = inference_mode();
+            embedder.Forward(images).Dispose();
         }
 
-        var row = new EmbeddingRow(architecture, size, batch, flopsPerImage, library, plain, channelsLast);
-        log.WriteLine($"embed {architecture}-{size} batch {batch}: library {batch / library:F0} img/s, plain {batch / plain:F0} img/s, channels-last input {batch / channelsLast:F0} img/s");
+        if (measurePlain)
+        {
+            var times = Timing.Interleaved(repeats, warmUp, Library, Plain);
+            (library, plain) = (times[0], times[1]);
+        }
+        else
+        {
+            library = Timing.Median(Library, repeats, warmUp);
+        }
+
+        var row = new EmbeddingRow(architecture, size, batch, flopsPerImage, library, plain);
+        log.WriteLine($"embed {architecture}-{size} batch {batch}: library {batch / library:F0} img/s, plain eval forward {batch / plain:F0} img/s");
         return row;
     }
 
@@ -75,17 +76,22 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
         using var vectors = randn(n, d);
         using var queries = randn(q, d);
         using var index = new VectorIndex(vectors, metric);
-        double seconds = Timing.Median(() => Dispose(index.Search(queries, TopK)), Smoke ? 1 : 3);
-        double plain = double.NaN;
+        void Chunked() => Dispose(index.Search(queries, TopK));
+        void Full()
+        {
+            using var scope = NewDisposeScope();
+            _ = Distances.Compute(queries, vectors, metric).topk(TopK, dim: 1, largest: false);
+        }
+
+        double seconds, plain = double.NaN;
         if (measurePlain)
         {
-            plain = Timing.Median(
-                () =>
-                {
-                    using var scope = NewDisposeScope();
-                    _ = Distances.Compute(queries, vectors, metric).topk(TopK, dim: 1, largest: false);
-                },
-                Smoke ? 1 : 3);
+            var times = Timing.Interleaved(Smoke ? 1 : 3, warmUp: true, Chunked, Full);
+            (seconds, plain) = (times[0], times[1]);
+        }
+        else
+        {
+            seconds = Timing.Median(Chunked, Smoke ? 1 : 3);
         }
 
         log.WriteLine($"search {metric} {q}x{n}x{d}: {seconds * 1e3:F0} ms (full matrix + topk {plain * 1e3:F0} ms)");
@@ -117,18 +123,22 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
             var loader = new ImageLoader(embedder.Preprocessing);
             using var decoded = loader.LoadBatch(paths);
             var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 256);
+            var overlapped = new FileEmbeddingPipeline(embedder, batchSize: 256, overlap: true);
             int repeats = Smoke ? 1 : 5;
-            double embedOnly = Timing.Median(() => embedder.Embed(decoded).Dispose(), repeats);
-            double piped = Timing.Median(() => pipeline.Embed(paths).Dispose(), repeats);
-            double sequential = Timing.Median(
+            var times = Timing.Interleaved(
+                repeats,
+                warmUp: true,
+                () => embedder.Embed(decoded).Dispose(),
+                () => pipeline.Embed(paths).Dispose(),
                 () =>
                 {
                     using var images = loader.LoadBatch(paths);
                     embedder.Embed(images).Dispose();
                 },
-                repeats);
-            log.WriteLine($"pipeline {count} files: embed-only {count / embedOnly:F0} img/s, pipeline {count / piped:F0} img/s, decode-then-embed {count / sequential:F0} img/s ({pipeline.DecodeThreads} decode threads)");
-            return new PipelineRow(count, embedOnly, piped, sequential, pipeline.DecodeThreads);
+                () => overlapped.Embed(paths).Dispose());
+            double embedOnly = times[0], piped = times[1], sequential = times[2], overlap = times[3];
+            log.WriteLine($"pipeline {count} files: embed-only {count / embedOnly:F0} img/s, pipeline {count / piped:F0} img/s, decode-then-embed {count / sequential:F0} img/s, overlapped {count / overlap:F0} img/s");
+            return new PipelineRow(count, embedOnly, piped, sequential, overlap, pipeline.DecodeThreads, overlapped.DecodeThreads);
         }
         finally
         {

@@ -2,8 +2,8 @@ using OneShot.Classification;
 
 namespace OneShot.Benchmarks;
 
-/// <summary>One embedding measurement: seconds per batch for the library, the plain eval forward and channels-last input.</summary>
-internal sealed record EmbeddingRow(string Architecture, int Size, int Batch, double FlopsPerImage, double Library, double Plain, double ChannelsLast)
+/// <summary>One embedding measurement: seconds per batch for the library's Embed and the plain eval forward.</summary>
+internal sealed record EmbeddingRow(string Architecture, int Size, int Batch, double FlopsPerImage, double Library, double Plain)
 {
     public double GflopsOf(double seconds) => FlopsPerImage * Batch / seconds / 1e9;
 }
@@ -14,5 +14,5 @@ internal sealed record SearchRow(DistanceMetric Metric, int Queries, int Count, 
     public double Gflops(double seconds) => 2.0 * Queries * Count * Dimension / seconds / 1e9;
 }
 
-/// <summary>Files to embeddings: seconds for embedding decoded images, the pipeline and decode-then-embed.</summary>
-internal sealed record PipelineRow(int Files, double EmbedOnly, double Pipeline, double Sequential, int DecodeThreads);
+/// <summary>Files to embeddings: seconds for embedding decoded images, the pipeline (default, in turn), decode-all-then-embed and the overlapped pipeline.</summary>
+internal sealed record PipelineRow(int Files, double EmbedOnly, double Pipeline, double Sequential, double Overlapped, int DecodeThreads, int OverlappedDecodeThreads);

@@ -24,6 +24,34 @@ internal static class Timing
         return MedianOf(times);
     }
 
+    /// <summary>
+    /// Seconds per call of each action, measured side by side: one warm-up call each, then <paramref name="repeats"/>
+    /// rounds that call every action once in turn, so drift in the machine's speed hits all of them alike.
+    /// </summary>
+    public static double[] Interleaved(int repeats, bool warmUp, params Action[] actions)
+    {
+        if (warmUp)
+        {
+            foreach (var action in actions)
+            {
+                action();
+            }
+        }
+
+        var times = actions.Select(_ => new double[repeats]).ToArray();
+        for (int r = 0; r < repeats; r++)
+        {
+            for (int a = 0; a < actions.Length; a++)
+            {
+                var clock = Stopwatch.StartNew();
+                actions[a]();
+                times[a][r] = clock.Elapsed.TotalSeconds;
+            }
+        }
+
+        return [.. times.Select(MedianOf)];
+    }
+
     /// <summary>The median of <paramref name="values"/> (upper median for even counts).</summary>
     public static double MedianOf(IEnumerable<double> values)
     {

@@ -6,7 +6,7 @@ namespace OneShot.Embeddings;
 /// <summary>
 /// An inference-only copy of a Conv4 or ResNet-12 backbone with every batch norm folded into the convolution
 /// before it (<c>W' = W·γ/√(σ²+ε)</c>, <c>b' = β + (b−μ)·γ/√(σ²+ε)</c>), run as plain functional calls with in-place
-/// activations. It holds a snapshot of the source weights so <see cref="Embedder"/> can tell when they changed.
+/// activations, in channels-last memory format. It holds a snapshot of the source weights so <see cref="Embedder"/> can tell when they changed.
 /// Results equal the eval-mode network within float tolerance.
 /// </summary>
 internal sealed class FoldedNetwork : IDisposable
@@ -68,7 +68,7 @@ internal sealed class FoldedNetwork : IDisposable
         {
             foreach (var (w, b) in fold(snapshot, i))
             {
-                convolutions.Add((w.contiguous().DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope()));
+                convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope()));
             }
         }
 
@@ -149,6 +149,16 @@ internal sealed class FoldedNetwork : IDisposable
         return (folded, state[$"{bn}.bias"] + (shift * scale));
     }
 
+    /// <summary>
+    /// The same values with NHWC strides (channels-last), which libtorch's CPU convolutions run faster on than NCHW
+    /// (measured in docs/PERFORMANCE.md). TorchSharp 0.107 has no memory-format argument, hence the permutes.
+    /// </summary>
+    private static Tensor ChannelsLast(Tensor x)
+    {
+        using var nhwc = x.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
+    }
+
     private Tensor Conv(Tensor x, int index, long padding)
     {
         var (w, b) = _convolutions[index];
@@ -158,19 +168,19 @@ internal sealed class FoldedNetwork : IDisposable
     private Tensor Conv4Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input;
+        var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
             x = nn.functional.max_pool2d(Conv(x, i, 1).relu_(), 2);
         }
 
-        return x.flatten(1).MoveToOuterDisposeScope();
+        return x.contiguous().flatten(1).MoveToOuterDisposeScope();
     }
 
     private Tensor ResNet12Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input;
+        var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
             var y = nn.functional.leaky_relu(Conv(x, 4 * i, 1), ResNet12Slope, inplace: true);

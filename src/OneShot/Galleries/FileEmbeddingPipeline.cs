@@ -5,11 +5,17 @@ using static TorchSharp.torch;
 namespace OneShot.Galleries;
 
 /// <summary>
-/// Embeds image files with decoding and embedding overlapped: a background task decodes and preprocesses the next
-/// batches on a bounded number of threads while the calling thread embeds the current one. At most
-/// <see cref="MaxBatchesAhead"/> decoded batches wait at any time, so memory stays bounded for any number of files.
-/// The result equals <c>embedder.Embed(new ImageLoader(embedder.Preprocessing).LoadBatch(paths))</c>.
+/// Embeds image files batch by batch in bounded memory, decoding on a bounded number of threads. When
+/// <see cref="Overlap"/> is on, a background task decodes the next batches while the calling thread embeds the
+/// current one (at most <see cref="MaxBatchesAhead"/> decoded batches wait); otherwise each batch is decoded on all
+/// decode threads and then embedded. The result equals
+/// <c>embedder.Embed(new ImageLoader(embedder.Preprocessing).LoadBatch(paths))</c>.
 /// </summary>
+/// <remarks>
+/// Overlap pays when decoding and embedding use different hardware (a GPU embedder). On a CPU embedder libtorch
+/// already keeps every core busy, and decoding threads beside it only contend (measured in docs/PERFORMANCE.md), so
+/// by default overlap is on only for non-CPU devices.
+/// </remarks>
 public sealed class FileEmbeddingPipeline
 {
     /// <summary>How many decoded batches may wait for the embedder.</summary>
@@ -21,8 +27,9 @@ public sealed class FileEmbeddingPipeline
     /// <summary>Creates a pipeline for <paramref name="embedder"/>.</summary>
     /// <param name="embedder">The embedder; its preprocessing decides how files are decoded.</param>
     /// <param name="batchSize">Images per embedded batch; at least 1.</param>
-    /// <param name="decodeThreads">Threads that decode at once; 0 means half the processors (at least one).</param>
-    public FileEmbeddingPipeline(IEmbedder embedder, int batchSize = 64, int decodeThreads = 0)
+    /// <param name="decodeThreads">Threads that decode at once; 0 means all processors, or half of them (at least one) when overlapping.</param>
+    /// <param name="overlap">Whether decoding overlaps embedding; null means only when the embedder is not on the CPU.</param>
+    public FileEmbeddingPipeline(IEmbedder embedder, int batchSize = 64, int decodeThreads = 0, bool? overlap = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -30,8 +37,14 @@ public sealed class FileEmbeddingPipeline
         _embedder = embedder;
         _loader = new ImageLoader(embedder.Preprocessing);
         BatchSize = batchSize;
-        DecodeThreads = decodeThreads > 0 ? decodeThreads : Math.Max(1, Environment.ProcessorCount / 2);
+        Overlap = overlap ?? embedder.Device.type != TorchSharp.DeviceType.CPU;
+        DecodeThreads = decodeThreads > 0 ? decodeThreads
+            : Overlap ? Math.Max(1, Environment.ProcessorCount / 2)
+            : Environment.ProcessorCount;
     }
+
+    /// <summary>Whether decoding overlaps embedding.</summary>
+    public bool Overlap { get; }
 
     /// <summary>Images per embedded batch.</summary>
     public int BatchSize { get; }
@@ -47,6 +60,11 @@ public sealed class FileEmbeddingPipeline
         int size = _loader.ValuesPerImage;
         var p = _loader.Preprocessing;
         int batches = (paths.Count + BatchSize - 1) / BatchSize;
+        if (!Overlap)
+        {
+            return EmbedInTurn(paths, batches, cancellationToken);
+        }
+
         using var ready = new System.Collections.Concurrent.BlockingCollection<float[]>(MaxBatchesAhead);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(
@@ -95,6 +113,37 @@ public sealed class FileEmbeddingPipeline
             ? zeros(0, _embedder.EmbeddingSize)
             : parts.Count == 1 ? parts[0] : cat(parts, 0);
         return result.MoveToOuterDisposeScope();
+    }
+
+    private Tensor EmbedInTurn(IReadOnlyList<string> paths, int batches, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>(batches);
+        for (int b = 0; b < batches; b++)
+        {
+            int start = b * BatchSize, count = Math.Min(BatchSize, paths.Count - start);
+            var batch = new string[count];
+            for (int i = 0; i < count; i++)
+            {
+                batch[i] = paths[start + i];
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using var images = Decode(batch, cancellationToken);
+            parts.Add(_embedder.Embed(images));
+        }
+
+        var result = parts.Count == 0 ? zeros(0, _embedder.EmbeddingSize) : parts.Count == 1 ? parts[0] : cat(parts, 0);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private Tensor Decode(string[] batch, CancellationToken cancellationToken)
+    {
+        int size = _loader.ValuesPerImage;
+        var p = _loader.Preprocessing;
+        var values = new float[(long)batch.Length * size];
+        ParallelDecode.For(batch.Length, i => _loader.LoadPixels(batch[i]).AsSpan().CopyTo(values.AsSpan(i * size, size)), DecodeThreads, cancellationToken);
+        return tensor(values, [batch.Length, p.Channels, p.Height, p.Width]);
     }
 
     private static void WaitQuietly(Task task)

@@ -10,12 +10,14 @@ namespace OneShot.Tests.Galleries;
 
 public sealed class FileEmbeddingPipelineTests
 {
-    [Fact]
-    public void Embed_SeveralBatches_EqualsLoadBatchThenEmbed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Embed_SeveralBatches_EqualsLoadBatchThenEmbed(bool overlap)
     {
         string[] paths = WriteImages(11);
         using var embedder = EmbedderTests.CreateSeeded(new EmbedderOptions { Backbone = new Conv4Options { Widths = [4, 4, 4, 4] } });
-        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 3, decodeThreads: 2);
+        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 3, decodeThreads: 2, overlap: overlap);
 
         using var piped = pipeline.Embed(paths);
         using var images = new global::OneShot.Data.ImageLoader(embedder.Preprocessing).LoadBatch(paths);
@@ -26,13 +28,15 @@ public sealed class FileEmbeddingPipelineTests
         difference.item<float>().Should().BeLessThan(1e-5f);
     }
 
-    [Fact]
-    public void Embed_MissingFileInLaterBatch_ThrowsDecodeErrorNamingIt()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Embed_MissingFileInLaterBatch_ThrowsDecodeErrorNamingIt(bool overlap)
     {
         string[] paths = WriteImages(7);
         paths[5] = Path.Combine(Path.GetDirectoryName(paths[0])!, "missing.png");
         var embedder = new FlattenEmbedder(height: 28, width: 28);
-        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 2, decodeThreads: 1);
+        var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 2, decodeThreads: 1, overlap: overlap);
 
         var act = () => pipeline.Embed(paths);
 
@@ -47,6 +51,15 @@ public sealed class FileEmbeddingPipelineTests
         using var result = new FileEmbeddingPipeline(embedder).Embed([]);
 
         result.shape.Should().Equal(0, 4);
+    }
+
+    [Fact]
+    public void Constructor_CpuEmbedderByDefault_DecodesInTurnOnAllProcessors()
+    {
+        var pipeline = new FileEmbeddingPipeline(new FlattenEmbedder());
+
+        pipeline.Overlap.Should().BeFalse();
+        pipeline.DecodeThreads.Should().Be(Environment.ProcessorCount);
     }
 
     private static string[] WriteImages(int count)
