@@ -4,7 +4,8 @@ using OneShot.Benchmarks;
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- report [--json] [--smoke] [--plot FILE.png] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
-const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--steps N] [--threads N]\n"
+const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N]\n"
+    + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -36,7 +37,20 @@ if (threads > 0)
 switch (args[0])
 {
     case "report":
-        return Report.Run(args.Contains("--smoke"), args.Contains("--json"), Text("--plot"), Value("--steps", 10));
+        return Report.Run(args.Contains("--smoke"), args.Contains("--json"), Text("--plot"), Value("--steps", 10), Text("--json-file"));
+    case "embed":
+        {
+            var m = new ReportMeasurements(smoke: false, Console.Out);
+            double gemm = m.Gemm();
+            foreach (int batch in new[] { 16, 64, 256, 1024 })
+            {
+                var row = m.Embedding("conv4", batch, 7, measurePlain: true);
+                Console.WriteLine($"  library {row.GflopsOf(row.Library) / gemm:P0} of peak, plain {row.GflopsOf(row.Plain) / gemm:P0}");
+            }
+
+            return 0;
+        }
+
     case "train-step":
         TrainStepBenchmark.Run(Value("--steps", 10));
         return 0;

@@ -11,17 +11,33 @@ namespace OneShot.Benchmarks;
 internal sealed class ReportMeasurements(bool smoke, TextWriter log)
 {
     private const int TopK = 5;
+    private readonly List<double> _gemmSamples = [];
 
     public bool Smoke { get; } = smoke;
+
+    /// <summary>The median GEMM GFLOP/s over every reference sample taken during the run.</summary>
+    public double GemmMedian => Timing.MedianOf(_gemmSamples);
+
+    private long GemmSize => Smoke ? 512 : 2048;
+
+    /// <summary>A GEMM call to interleave with a measurement, so its fraction of peak is a ratio measured side by side.</summary>
+    private Action GemmAction(Tensor a, Tensor b) => () => a.mm(b).Dispose();
+
+    private double GemmGflops(double seconds)
+    {
+        double g = 2.0 * GemmSize * GemmSize * GemmSize / seconds / 1e9;
+        _gemmSamples.Add(g);
+        return g;
+    }
 
     /// <summary>GFLOP/s of an fp32 2048³ matrix product (smoke: 512³).</summary>
     public double Gemm()
     {
-        long n = Smoke ? 512 : 2048;
+        long n = GemmSize;
         using var a = randn(n, n);
         using var b = randn(n, n);
         double seconds = Timing.Median(() => a.mm(b).Dispose(), Smoke ? 2 : 7);
-        double gflops = 2.0 * n * n * n / seconds / 1e9;
+        double gflops = GemmGflops(seconds);
         log.WriteLine($"gemm {n}^3: {seconds * 1e3:F1} ms, {gflops:F1} GFLOP/s");
         return gflops;
     }
@@ -46,7 +62,9 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
         using var embedder = Embedder.Create(options);
         using var images = rand(batch, channels, size, size);
         double flopsPerImage = conv4 ? Flops.Conv4(channels, size, widths) : Flops.ResNet12(channels, size, widths);
-        double library, plain = double.NaN;
+        using var ga = randn(GemmSize, GemmSize);
+        using var gb = randn(GemmSize, GemmSize);
+        double library, plain = double.NaN, gemm;
         void Library() => embedder.Embed(images).Dispose();
         void Plain()
         {
@@ -56,16 +74,17 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
 
         if (measurePlain)
         {
-            var times = Timing.Interleaved(repeats, warmUp, Library, Plain);
-            (library, plain) = (times[0], times[1]);
+            var times = Timing.Interleaved(repeats, warmUp, Library, Plain, GemmAction(ga, gb));
+            (library, plain, gemm) = (times[0], times[1], GemmGflops(times[2]));
         }
         else
         {
-            library = Timing.Median(Library, repeats, warmUp);
+            var times = Timing.Interleaved(repeats, warmUp, Library, GemmAction(ga, gb));
+            (library, gemm) = (times[0], GemmGflops(times[1]));
         }
 
-        var row = new EmbeddingRow(architecture, size, batch, flopsPerImage, library, plain);
-        log.WriteLine($"embed {architecture}-{size} batch {batch}: library {batch / library:F0} img/s, plain eval forward {batch / plain:F0} img/s");
+        var row = new EmbeddingRow(architecture, size, batch, flopsPerImage, library, plain, gemm);
+        log.WriteLine($"embed {architecture}-{size} batch {batch}: library {batch / library:F0} img/s, plain eval forward {batch / plain:F0} img/s, GEMM beside it {gemm:F1} GFLOP/s");
         return row;
     }
 
@@ -83,19 +102,22 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
             _ = Distances.Compute(queries, vectors, metric).topk(TopK, dim: 1, largest: false);
         }
 
-        double seconds, plain = double.NaN;
+        using var ga = randn(GemmSize, GemmSize);
+        using var gb = randn(GemmSize, GemmSize);
+        double seconds, plain = double.NaN, gemm;
         if (measurePlain)
         {
-            var times = Timing.Interleaved(Smoke ? 1 : 3, warmUp: true, Chunked, Full);
-            (seconds, plain) = (times[0], times[1]);
+            var times = Timing.Interleaved(Smoke ? 1 : 5, warmUp: true, Chunked, Full, GemmAction(ga, gb));
+            (seconds, plain, gemm) = (times[0], times[1], GemmGflops(times[2]));
         }
         else
         {
-            seconds = Timing.Median(Chunked, Smoke ? 1 : 3);
+            var times = Timing.Interleaved(Smoke ? 1 : 5, warmUp: true, Chunked, GemmAction(ga, gb));
+            (seconds, gemm) = (times[0], GemmGflops(times[1]));
         }
 
-        log.WriteLine($"search {metric} {q}x{n}x{d}: {seconds * 1e3:F0} ms (full matrix + topk {plain * 1e3:F0} ms)");
-        return new SearchRow(metric, q, n, d, seconds, plain);
+        log.WriteLine($"search {metric} {q}x{n}x{d}: {seconds * 1e3:F0} ms (full matrix + topk {plain * 1e3:F0} ms), GEMM beside it {gemm:F1} GFLOP/s");
+        return new SearchRow(metric, q, n, d, seconds, plain, gemm);
     }
 
     /// <summary>Search time over N enrolled vectors (Euclidean, top-5, 1,024 queries).</summary>

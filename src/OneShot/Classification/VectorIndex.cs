@@ -92,7 +92,8 @@ public sealed class VectorIndex : IDisposable
         query = cosine ? nn.functional.normalize(query, p: 2, dim: 1) : query;
         var queryNorms = cosine ? null : query.square().sum(1, keepdim: true);
 
-        // Scores are "smaller is nearer": squared distances, or negated cosine similarity.
+        // Scores are "smaller is nearer": ‖x‖² − 2q·x (‖q‖² is the same for a whole row, so it is added to the k
+        // winners only), or negated cosine similarity.
         Tensor? bestScores = null, bestIndices = null;
         for (long start = 0; start < n; start += chunk)
         {
@@ -101,7 +102,7 @@ public sealed class VectorIndex : IDisposable
             var rows = _vectors.narrow(0, start, length);
             var scores = cosine
                 ? query.mm(rows.t()).neg_()
-                : addmm(_squaredNorms!.narrow(0, start, length).unsqueeze(0), query, rows.t(), beta: 1, alpha: -2).add_(queryNorms!);
+                : addmm(_squaredNorms!.narrow(0, start, length).unsqueeze(0), query, rows.t(), beta: 1, alpha: -2);
             var (values, indices) = scores.topk((int)Math.Min(kk, length), dim: 1, largest: false, sorted: true);
             indices.add_(start);
             if (bestScores is not null)
@@ -119,8 +120,8 @@ public sealed class VectorIndex : IDisposable
 
         var distances = Metric switch
         {
-            DistanceMetric.SquaredEuclidean => bestScores!.clamp_min(0),
-            DistanceMetric.Euclidean => bestScores!.clamp_min(0).sqrt_(),
+            DistanceMetric.SquaredEuclidean => bestScores!.add(queryNorms!).clamp_min_(0),
+            DistanceMetric.Euclidean => bestScores!.add(queryNorms!).clamp_min_(0).sqrt_(),
             _ => bestScores!.add(1).clamp_(0, 2),
         };
         return (distances.MoveToOuterDisposeScope(), bestIndices!.MoveToOuterDisposeScope());

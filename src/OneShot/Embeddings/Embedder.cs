@@ -15,7 +15,9 @@ namespace OneShot.Embeddings;
 /// </remarks>
 public sealed class Embedder : IEmbedder
 {
-    private const int MaxBatch = 256;
+    // Images per forward pass. Larger batches are split: measured on 2 cores, Conv4-28 runs 40% faster in passes of
+    // 64 than of 256 (the activations of smaller passes stay in cache); ResNet-12-84 is unaffected.
+    private const int MaxBatch = 64;
     private readonly Lock _foldSync = new();
     private FoldedNetwork? _folded;
     private bool _foldUnsupported;
