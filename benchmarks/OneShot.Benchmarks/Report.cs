@@ -45,24 +45,28 @@ internal static class Report
         // Every fraction of peak divides by the GEMM measured interleaved with that row; the headline is their median.
         double gemmAfter = m.Gemm();
         double gemm = m.GemmMedian;
+
+        // A row's peak is the GEMM timed beside it, or the run's median when that is higher: a slow moment must not
+        // flatter a fraction (ResNet-12 at batch 256 gets a single repetition).
+        double Peak(double local) => Math.Max(local, gemm);
         if (plotPath is not null)
         {
             ScalingPlot.Save(counts, scaling, smoke ? 64 : 1024, plotPath);
             log.WriteLine($"plot written to {Path.GetFullPath(plotPath)}");
         }
 
-        var conv4Best = conv4.MaxBy(r => r.GflopsOf(r.Library) / r.Gemm)!;
-        var resnetBest = resnet.MaxBy(r => r.GflopsOf(r.Library) / r.Gemm)!;
-        double searchFraction = Math.Min(euclidean.Gflops(euclidean.Seconds) / euclidean.Gemm, cosine.Gflops(cosine.Seconds) / cosine.Gemm);
+        var conv4Best = conv4.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
+        var resnetBest = resnet.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
+        double searchFraction = Math.Min(euclidean.Gflops(euclidean.Seconds) / Peak(euclidean.Gemm), cosine.Gflops(cosine.Seconds) / Peak(cosine.Gemm));
         var results = new Dictionary<string, object>
         {
             ["smoke"] = smoke,
             ["threads"] = get_num_threads(),
             ["gemm_gflops"] = Round(gemm),
             ["gemm_gflops_first_last"] = new[] { Round(gemmBefore), Round(gemmAfter) },
-            ["conv4_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Library) / conv4Best.Gemm),
-            ["conv4_plain_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Plain) / conv4Best.Gemm),
-            ["resnet12_fraction_of_peak"] = Round(resnetBest.GflopsOf(resnetBest.Library) / resnetBest.Gemm),
+            ["conv4_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Library) / Peak(conv4Best.Gemm)),
+            ["conv4_plain_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Plain) / Peak(conv4Best.Gemm)),
+            ["resnet12_fraction_of_peak"] = Round(resnetBest.GflopsOf(resnetBest.Library) / Peak(resnetBest.Gemm)),
             ["search_fraction_of_peak"] = Round(searchFraction),
             ["search_euclidean_seconds"] = Round(euclidean.Seconds),
             ["search_cosine_seconds"] = Round(cosine.Seconds),
@@ -75,8 +79,8 @@ internal static class Report
                 ["model"] = $"{r.Architecture}-{r.Size}",
                 ["batch"] = r.Batch,
                 ["images_per_second"] = Round(r.Batch / r.Library),
-                ["fraction_of_peak"] = Round(r.GflopsOf(r.Library) / r.Gemm),
-                ["plain_fraction_of_peak"] = double.IsNaN(r.Plain) ? -1 : Round(r.GflopsOf(r.Plain) / r.Gemm),
+                ["fraction_of_peak"] = Round(r.GflopsOf(r.Library) / Peak(r.Gemm)),
+                ["plain_fraction_of_peak"] = double.IsNaN(r.Plain) ? -1 : Round(r.GflopsOf(r.Plain) / Peak(r.Gemm)),
                 ["gemm_gflops_beside"] = Round(r.Gemm),
             }).ToArray(),
             ["scaling_seconds"] = scaling.ToDictionary(p => $"d{p.Key}", p => counts.Zip(p.Value).ToDictionary(z => z.First.ToString(CultureInfo.InvariantCulture), z => Round(z.Second))),
@@ -97,27 +101,27 @@ internal static class Report
         o.WriteLine(Invariant($"OneShot performance report ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "full")}), libtorch threads {get_num_threads()}"));
         o.WriteLine();
         o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: median {gemm:F1} GFLOP/s over all samples (first {gemmBefore:F1}, last {gemmAfter:F1});"));
-        o.WriteLine("   every \"of peak\" below divides by the GEMM timed interleaved with that row (shown as \"GEMM\").");
+        o.WriteLine("   every \"of peak\" below divides by the GEMM timed interleaved with that row (shown as \"GEMM\") or by the median, whichever is higher.");
         o.WriteLine();
         o.WriteLine("2. Embedding (median)        batch   library img/s  GFLOP/s  of peak | plain eval img/s  of peak |  GEMM");
         foreach (var r in conv4.Concat(resnet))
         {
-            string plain = double.IsNaN(r.Plain) ? "               -        -" : Invariant($"{r.Batch / r.Plain,16:F0}  {r.GflopsOf(r.Plain) / r.Gemm,7:P0}");
-            o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / r.Gemm,7:P0} |{plain} | {r.Gemm,5:F0}"));
+            string plain = double.IsNaN(r.Plain) ? "               -        -" : Invariant($"{r.Batch / r.Plain,16:F0}  {r.GflopsOf(r.Plain) / Peak(r.Gemm),7:P0}");
+            o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / Peak(r.Gemm),7:P0} |{plain} | {r.Gemm,5:F0}"));
         }
 
         o.WriteLine();
         o.WriteLine(Invariant($"3. Search {euclidean.Queries} queries x {euclidean.Count} x d {euclidean.Dimension}, top-5 (median)"));
         foreach (var s in new[] { euclidean, cosine })
         {
-            o.WriteLine(Invariant($"   {s.Metric,-10} VectorIndex {s.Seconds * 1e3,7:F0} ms  {s.Gflops(s.Seconds),6:F1} GFLOP/s  {s.Gflops(s.Seconds) / s.Gemm,5:P0} of peak (GEMM {s.Gemm:F0}) | full matrix + topk {s.Plain * 1e3:F0} ms"));
+            o.WriteLine(Invariant($"   {s.Metric,-10} VectorIndex {s.Seconds * 1e3,7:F0} ms  {s.Gflops(s.Seconds),6:F1} GFLOP/s  {s.Gflops(s.Seconds) / Peak(s.Gemm),5:P0} of peak (GEMM {s.Gemm:F0}) | full matrix + topk {s.Plain * 1e3:F0} ms"));
         }
 
         o.WriteLine();
-        o.WriteLine(Invariant($"4. Files to embeddings, {pipeline.Files} PNG 105x105 -> Conv4-28, batches of 256"));
+        o.WriteLine(Invariant($"4. Files to embeddings, {pipeline.Files} PNG 105x105 -> Conv4-28"));
         o.WriteLine(Invariant($"   embed decoded tensors {pipeline.Files / pipeline.EmbedOnly,7:F0} img/s"));
-        o.WriteLine(Invariant($"   FileEmbeddingPipeline {pipeline.Files / pipeline.Pipeline,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Pipeline:F2} (target >= 0.80; CPU default: in turn, {pipeline.DecodeThreads} decode threads)"));
-        o.WriteLine(Invariant($"   overlapped pipeline   {pipeline.Files / pipeline.Overlapped,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Overlapped:F2} ({pipeline.OverlappedDecodeThreads} decode thread beside libtorch's {get_num_threads()})"));
+        o.WriteLine(Invariant($"   FileEmbeddingPipeline {pipeline.Files / pipeline.Pipeline,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Pipeline:F2} (target >= 0.80; CPU default: batches decoded in turn on {pipeline.DecodeThreads} threads)"));
+        o.WriteLine(Invariant($"   overlapped pipeline   {pipeline.Files / pipeline.Overlapped,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Overlapped:F2} (batches of 256, {pipeline.OverlappedDecodeThreads} decode thread beside libtorch's {get_num_threads()})"));
         o.WriteLine(Invariant($"   decode then embed     {pipeline.Files / pipeline.Sequential,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Sequential:F2}"));
         o.WriteLine();
         o.WriteLine(Invariant($"5. Training step (60-way 1-shot 5-query Conv4): library {lib:F3} s, hand-written {hand:F3} s, ratio {lib / hand:F3} (target <= 1.15)"));

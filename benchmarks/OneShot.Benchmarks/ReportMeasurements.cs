@@ -144,7 +144,7 @@ internal sealed class ReportMeasurements(bool smoke, TextWriter log)
             using var embedder = Embedder.Create(new EmbedderOptions { Device = DeviceChoice.Cpu });
             var loader = new ImageLoader(embedder.Preprocessing);
             using var decoded = loader.LoadBatch(paths);
-            var pipeline = new FileEmbeddingPipeline(embedder, batchSize: 256);
+            var pipeline = new FileEmbeddingPipeline(embedder);
             var overlapped = new FileEmbeddingPipeline(embedder, batchSize: 256, overlap: true);
             int repeats = Smoke ? 1 : 5;
             var times = Timing.Interleaved(

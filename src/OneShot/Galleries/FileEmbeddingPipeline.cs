@@ -21,22 +21,26 @@ public sealed class FileEmbeddingPipeline
     /// <summary>How many decoded batches may wait for the embedder.</summary>
     public const int MaxBatchesAhead = 2;
 
+    private const long AutoBatchBytes = 16L << 20;
+
     private readonly IEmbedder _embedder;
     private readonly ImageLoader _loader;
 
     /// <summary>Creates a pipeline for <paramref name="embedder"/>.</summary>
     /// <param name="embedder">The embedder; its preprocessing decides how files are decoded.</param>
-    /// <param name="batchSize">Images per embedded batch; at least 1.</param>
+    /// <param name="batchSize">Images decoded per batch; 0 (the default) means about 16 MB of decoded pixels, between 64 and 4,096 images.</param>
     /// <param name="decodeThreads">Threads that decode at once; 0 means all processors, or half of them (at least one) when overlapping.</param>
     /// <param name="overlap">Whether decoding overlaps embedding; null means only when the embedder is not on the CPU.</param>
-    public FileEmbeddingPipeline(IEmbedder embedder, int batchSize = 64, int decodeThreads = 0, bool? overlap = null)
+    public FileEmbeddingPipeline(IEmbedder embedder, int batchSize = 0, int decodeThreads = 0, bool? overlap = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegative(decodeThreads);
         _embedder = embedder;
         _loader = new ImageLoader(embedder.Preprocessing);
-        BatchSize = batchSize;
+        // Few large batches: every switch between decoding and libtorch costs (its OpenMP threads keep spinning for a
+        // while after a pass and slow the decoders down), so the default batch is as large as bounded memory allows.
+        BatchSize = batchSize > 0 ? batchSize : (int)Math.Clamp(AutoBatchBytes / (4L * _loader.ValuesPerImage), 64, 4096);
         Overlap = overlap ?? embedder.Device.type != TorchSharp.DeviceType.CPU;
         DecodeThreads = decodeThreads > 0 ? decodeThreads
             : Overlap ? Math.Max(1, Environment.ProcessorCount / 2)
@@ -46,7 +50,7 @@ public sealed class FileEmbeddingPipeline
     /// <summary>Whether decoding overlaps embedding.</summary>
     public bool Overlap { get; }
 
-    /// <summary>Images per embedded batch.</summary>
+    /// <summary>Images decoded per batch (the embedder may split a batch into smaller forward passes).</summary>
     public int BatchSize { get; }
 
     /// <summary>Threads that decode at once.</summary>

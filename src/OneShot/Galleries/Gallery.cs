@@ -244,8 +244,8 @@ public sealed class Gallery : IDisposable
         using var scope = NewDisposeScope();
         if (imagePaths.Count > PipelineThreshold)
         {
-            // Decoding overlaps embedding, in bounded memory.
-            return Predict(new FileEmbeddingPipeline(_embedder, PipelineThreshold).Embed(imagePaths));
+            // Decoded in bounded batches (overlapped with embedding on a GPU).
+            return Predict(new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
         }
 
         return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));

@@ -62,6 +62,17 @@ public sealed class FileEmbeddingPipelineTests
         pipeline.DecodeThreads.Should().Be(Environment.ProcessorCount);
     }
 
+    [Theory]
+    [InlineData(2, 2, 4096)]     // 16 B per image: capped at 4,096
+    [InlineData(84, 84, 594)]    // 28,224 B per image: 16 MiB / 28,224 = 594
+    [InlineData(1000, 1000, 64)] // 4 MB per image: at least 64
+    public void Constructor_DefaultBatch_AboutSixteenMegabytesClamped(int height, int width, int expected)
+    {
+        var pipeline = new FileEmbeddingPipeline(new FlattenEmbedder(height: height, width: width));
+
+        pipeline.BatchSize.Should().Be(expected);
+    }
+
     private static string[] WriteImages(int count)
     {
         string folder = TestPaths.NewTempFolder();
