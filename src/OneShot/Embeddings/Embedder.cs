@@ -12,6 +12,10 @@ namespace OneShot.Embeddings;
 /// <remarks>
 /// <see cref="Embed"/> and <see cref="GetFingerprint"/> are safe to call from many threads at once.
 /// Training the <see cref="Network"/>, loading weights into it and <see cref="Dispose"/> are not.
+/// For Conv4 and ResNet-12, <see cref="Embed"/> runs an inference copy with batch norms folded into the convolutions
+/// (channels-last, equal to the eval-mode network within float tolerance). It is built on the first call, holds a
+/// snapshot of the weights (about twice the network's memory while the embedder lives) and is rebuilt when any weight
+/// or buffer of <see cref="Network"/> changed; <see cref="Forward"/> always runs the real network.
 /// </remarks>
 public sealed class Embedder : IEmbedder
 {
