@@ -1,10 +1,16 @@
 using OneShot.Benchmarks;
 
 // Benchmarks are timed commands that print ratios measured side by side in one run (not unit tests).
+//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- report [--json] [--smoke] [--plot FILE.png] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
+//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
+const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N]\n"
+    + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
+    + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
+    + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: OneShot.Benchmarks train-step [--steps N] [--threads N]");
+    Console.WriteLine(Usage);
     return args.Length == 0 ? 1 : 0;
 }
 
@@ -16,18 +22,42 @@ int Value(string name, int fallback)
         : i >= 0 ? throw new ArgumentException($"{name} takes a positive whole number.") : fallback;
 }
 
+string? Text(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : i >= 0 ? throw new ArgumentException($"{name} takes a value.") : null;
+}
+
+int threads = args[0] == "micro" ? 0 : Value("--threads", 0);
+if (threads > 0)
+{
+    TorchSharp.torch.set_num_threads(threads);
+}
+
 switch (args[0])
 {
-    case "train-step":
-        int threads = Value("--threads", 0);
-        if (threads > 0)
+    case "report":
+        return Report.Run(args.Contains("--smoke"), args.Contains("--json"), Text("--plot"), Value("--steps", 10), Text("--json-file"));
+    case "embed":
         {
-            TorchSharp.torch.set_num_threads(threads);
+            var m = new ReportMeasurements(smoke: false, Console.Out);
+            double gemm = m.Gemm();
+            foreach (int batch in new[] { 16, 64, 256, 1024 })
+            {
+                var row = m.Embedding("conv4", batch, 7, measurePlain: true);
+                Console.WriteLine($"  library {row.GflopsOf(row.Library) / gemm:P0} of peak, plain {row.GflopsOf(row.Plain) / gemm:P0}");
+            }
+
+            return 0;
         }
 
+    case "train-step":
         TrainStepBenchmark.Run(Value("--steps", 10));
         return 0;
+    case "micro":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; expected train-step");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; expected report, train-step or micro");
         return 1;
 }

@@ -19,7 +19,7 @@ internal static class TrainStepBenchmark
     private const int Shot = 1;
     private const int Query = 5;
 
-    public static void Run(int steps)
+    public static (double Library, double HandWritten) Run(int steps, bool print = true, int rounds = 2)
     {
         using var data = NoisyPrototypes(classes: 100, perClass: 20);
         var library = new List<double>();
@@ -74,12 +74,18 @@ internal static class TrainStepBenchmark
         }
 
         // Two interleaved rounds each, so that drift in the machine's speed hits both sides.
-        LibraryRound(1);
-        HandRound(1);
-        LibraryRound(2);
-        HandRound(2);
+        for (int round = 1; round <= rounds; round++)
+        {
+            LibraryRound(round);
+            HandRound(round);
+        }
 
         double lib = Median(library), hand = Median(handWritten);
+        if (!print)
+        {
+            return (lib, hand);
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train-step: 60-way 1-shot 5-query Conv4-64 28x28, Adam, libtorch threads {get_num_threads()}, 2 rounds of {steps} steps each"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  library (PrototypicalTrainer)   median {lib:F3} s/step"));
@@ -89,6 +95,8 @@ internal static class TrainStepBenchmark
         {
             Console.WriteLine("  (smoke mode: too few steps for the ratio to mean anything; use the default --steps 10 or more)");
         }
+
+        return (lib, hand);
     }
 
     private static double Median(List<double> values)
@@ -97,7 +105,7 @@ internal static class TrainStepBenchmark
         return sorted[sorted.Length / 2];
     }
 
-    private static InMemoryClassDataset NoisyPrototypes(int classes, int perClass, int size = 28)
+    internal static InMemoryClassDataset NoisyPrototypes(int classes, int perClass, int size = 28)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(7);

@@ -24,6 +24,9 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
     /// <summary>The ε in distance-weighted votes <c>1 / (distance + ε)</c>, so an exact match has a finite weight.</summary>
     public const double WeightEpsilon = 1e-6;
 
+    /// <summary>The default of <see cref="ChunkElements"/>: 16 MB of float32 distances.</summary>
+    internal const long DefaultChunkElements = 4L << 20;
+
     private readonly Tensor _support;
     private readonly string[] _classes;
     private readonly int[] _classIndices;
@@ -40,6 +43,9 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
 
     /// <inheritdoc cref="IFittedClassifier.Options" />
     public KNearestNeighborOptions Options { get; }
+
+    /// <summary>Above this many query-support distances a prediction walks the support set in chunks (tests lower it).</summary>
+    internal long ChunkElements { get; set; } = DefaultChunkElements;
 
     /// <inheritdoc />
     ClassifierOptions IFittedClassifier.Options => Options;
@@ -91,29 +97,106 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
     private Row[] Score(Tensor queries, out int count)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        float[] d;
+        int s = _classIndices.Length;
         using (var scope = NewDisposeScope())
         using (var noGrad = no_grad())
         {
             var q = SupportSet.PrepareQueries(queries, EmbeddingSize);
-            d = Distances.Compute(q, _support, Options.Metric).contiguous().data<float>().ToArray();
             count = (int)q.shape[0];
+            if ((long)count * s > ChunkElements)
+            {
+                return ScoreChunked(q, count);
+            }
+
+            float[] d = Distances.Compute(q, _support, Options.Metric).contiguous().data<float>().ToArray();
+            var rows = new Row[count];
+            for (int i = 0; i < count; i++)
+            {
+                var distances = d.AsSpan(i * s, s);
+                int[] neighbors = NearestIndices(distances, Math.Min(Options.K, s));
+                var neighborDistances = new float[neighbors.Length];
+                for (int n = 0; n < neighbors.Length; n++)
+                {
+                    neighborDistances[n] = distances[neighbors[n]];
+                }
+
+                rows[i] = ScoreRow(NearestPerClass(distances), neighbors, neighborDistances);
+            }
+
+            return rows;
+        }
+    }
+
+    /// <summary>
+    /// The same scores for large support sets without the full <c>[Q,S]</c> matrix: per chunk of support rows, the
+    /// nearest distance per class (scatter-reduce) and the chunk's k nearest, merged into a running k nearest.
+    /// </summary>
+    private Row[] ScoreChunked(Tensor q, int count)
+    {
+        int s = _classIndices.Length, c = _classes.Length, k = Math.Min(Options.K, s);
+        long chunk = Math.Max(k, ChunkElements / Math.Max(1, count));
+
+        // Support rows grouped by class (stable), so that each class is one column range of every chunk.
+        int[] order = [.. Enumerable.Range(0, s).OrderBy(j => _classIndices[j])];
+        var grouped = _support.index_select(0, tensor(order.Select(j => (long)j).ToArray()));
+        var nearest = new float[count * c];
+        Array.Fill(nearest, float.PositiveInfinity);
+        Tensor? best = null, bestIndices = null;
+        for (long start = 0; start < s; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            int length = (int)Math.Min(chunk, s - start);
+            var d = Distances.Compute(q, grouped.narrow(0, start, length), Options.Metric);
+            for (int a = 0; a < length;)
+            {
+                int cls = _classIndices[order[start + a]], b = a;
+                while (b < length && _classIndices[order[start + b]] == cls)
+                {
+                    b++;
+                }
+
+                float[] mins = d.narrow(1, a, b - a).amin([1]).data<float>().ToArray();
+                for (int i = 0; i < count; i++)
+                {
+                    nearest[(i * c) + cls] = Math.Min(nearest[(i * c) + cls], mins[i]);
+                }
+
+                a = b;
+            }
+
+            var (values, indices) = d.topk(Math.Min(k, length), dim: 1, largest: false, sorted: true);
+            indices = indices.add(start);
+            if (best is not null)
+            {
+                var (top, at) = cat([best, values], 1).topk(k, dim: 1, largest: false, sorted: true);
+                indices = cat([bestIndices!, indices], 1).gather(1, at);
+                values = top;
+            }
+
+            best = values.MoveToOuterDisposeScope();
+            bestIndices = indices.MoveToOuterDisposeScope();
         }
 
-        int s = _classIndices.Length;
+        float[] bestValues = best!.contiguous().data<float>().ToArray();
+        long[] bestRows = bestIndices!.contiguous().data<long>().ToArray();
         var rows = new Row[count];
         for (int i = 0; i < count; i++)
         {
-            rows[i] = ScoreRow(d.AsSpan(i * s, s));
+            var neighbors = new int[k];
+            for (int n = 0; n < k; n++)
+            {
+                neighbors[n] = order[bestRows[(i * k) + n]];
+            }
+
+            rows[i] = ScoreRow(nearest.AsSpan(i * c, c).ToArray(), neighbors, bestValues.AsSpan(i * k, k).ToArray());
         }
 
         return rows;
     }
 
-    private Row ScoreRow(ReadOnlySpan<float> distances)
+    private float[] NearestPerClass(ReadOnlySpan<float> distances)
     {
-        int c = _classes.Length;
-        var nearest = new float[c];
+        var nearest = new float[_classes.Length];
         Array.Fill(nearest, float.PositiveInfinity);
         for (int j = 0; j < distances.Length; j++)
         {
@@ -124,10 +207,16 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
             }
         }
 
+        return nearest;
+    }
+
+    private Row ScoreRow(float[] nearest, int[] neighbors, float[] neighborDistances)
+    {
+        int c = _classes.Length;
         var votes = new double[c];
-        foreach (int j in NearestIndices(distances, Math.Min(Options.K, distances.Length)))
+        for (int n = 0; n < neighbors.Length; n++)
         {
-            votes[_classIndices[j]] += Options.Weighting == NeighborWeighting.Uniform ? 1.0 : 1.0 / (distances[j] + WeightEpsilon);
+            votes[_classIndices[neighbors[n]]] += Options.Weighting == NeighborWeighting.Uniform ? 1.0 : 1.0 / (neighborDistances[n] + WeightEpsilon);
         }
 
         double maxLog = Math.Log(votes.Max());

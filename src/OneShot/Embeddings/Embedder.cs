@@ -12,10 +12,19 @@ namespace OneShot.Embeddings;
 /// <remarks>
 /// <see cref="Embed"/> and <see cref="GetFingerprint"/> are safe to call from many threads at once.
 /// Training the <see cref="Network"/>, loading weights into it and <see cref="Dispose"/> are not.
+/// For Conv4 and ResNet-12, <see cref="Embed"/> runs an inference copy with batch norms folded into the convolutions
+/// (channels-last, equal to the eval-mode network within float tolerance). It is built on the first call, holds a
+/// snapshot of the weights (about twice the network's memory while the embedder lives) and is rebuilt when any weight
+/// or buffer of <see cref="Network"/> changed; <see cref="Forward"/> always runs the real network.
 /// </remarks>
 public sealed class Embedder : IEmbedder
 {
-    private const int MaxBatch = 256;
+    // Images per forward pass. Larger batches are split: measured on 2 cores, Conv4-28 runs 40% faster in passes of
+    // 64 than of 256 (the activations of smaller passes stay in cache); ResNet-12-84 is unaffected.
+    private const int MaxBatch = 64;
+    private readonly Lock _foldSync = new();
+    private FoldedNetwork? _folded;
+    private bool _foldUnsupported;
     private bool _disposed;
 
     private Embedder(EmbedderOptions options, nn.Module<Tensor, Tensor> network, Device device)
@@ -52,7 +61,7 @@ public sealed class Embedder : IEmbedder
     {
         options ??= new EmbedderOptions();
         Device device = Devices.Resolve(options.Device);
-        var network = options.Backbone.Build(options.Preprocessing.Channels);
+        var network = BuildScoped(options);
         network.to(device);
         network.eval();
         return new Embedder(options, network, device);
@@ -101,27 +110,42 @@ public sealed class Embedder : IEmbedder
             Network.eval();
         }
 
-        using var scope = NewDisposeScope();
-        using var inference = inference_mode();
-        long n = images.shape[0];
-        Tensor result;
-        if (n <= MaxBatch)
+        var folded = AcquireFolded();
+        try
         {
-            result = Forward(images.to(Device)).cpu();
-        }
-        else
-        {
-            var parts = new List<Tensor>();
-            for (long start = 0; start < n; start += MaxBatch)
+            using var scope = NewDisposeScope();
+            using var inference = inference_mode();
+            Func<Tensor, Tensor> run = folded is null ? Forward : x => Normalize(folded.Forward(x));
+            long n = images.shape[0];
+            Tensor result;
+            if (n <= MaxBatch)
             {
-                long length = Math.Min(MaxBatch, n - start);
-                parts.Add(Forward(images.narrow(0, start, length).to(Device)).cpu());
+                result = run(images.to(Device)).cpu();
+            }
+            else
+            {
+                var parts = new List<Tensor>();
+                for (long start = 0; start < n; start += MaxBatch)
+                {
+                    long length = Math.Min(MaxBatch, n - start);
+                    parts.Add(run(images.narrow(0, start, length).to(Device)).cpu());
+                }
+
+                result = cat(parts, 0);
             }
 
-            result = cat(parts, 0);
+            return result.MoveToOuterDisposeScope();
         }
-
-        return result.MoveToOuterDisposeScope();
+        finally
+        {
+            if (folded is not null)
+            {
+                lock (_foldSync)
+                {
+                    folded.Release();
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -139,6 +163,44 @@ public sealed class Embedder : IEmbedder
 
         using var raw = Network.forward(images);
         return nn.functional.normalize(raw, p: 2, dim: 1);
+    }
+
+    /// <summary>
+    /// The inference copy with batch norms folded into the convolutions (built lazily, rebuilt when any weight or
+    /// buffer of <see cref="Network"/> changed), marked in use; null for backbones that have no folded form.
+    /// </summary>
+    private FoldedNetwork? AcquireFolded()
+    {
+        lock (_foldSync)
+        {
+            if (_foldUnsupported)
+            {
+                return null;
+            }
+
+            if (_folded is null || !_folded.Matches(Network))
+            {
+                _folded?.Retire();
+                _folded = FoldedNetwork.TryCreate(Network);
+                _foldUnsupported = _folded is null;
+            }
+
+            _folded?.Acquire();
+            return _folded;
+        }
+    }
+
+    private Tensor Normalize(Tensor raw)
+    {
+        if (!Options.L2Normalize)
+        {
+            return raw;
+        }
+
+        using (raw)
+        {
+            return nn.functional.normalize(raw, p: 2, dim: 1);
+        }
     }
 
     /// <inheritdoc />
@@ -170,8 +232,35 @@ public sealed class Embedder : IEmbedder
         if (!_disposed)
         {
             _disposed = true;
+            lock (_foldSync)
+            {
+                _folded?.Retire();
+                _folded = null;
+            }
+
             Network.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Builds the backbone inside a dispose scope, keeping only its parameters and buffers: TorchSharp's layer
+    /// initialisers leave one untracked tensor handle per convolution otherwise (four per Conv4).
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> BuildScoped(EmbedderOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var network = options.Backbone.Build(options.Preprocessing.Channels);
+        foreach (var parameter in network.parameters())
+        {
+            parameter.DetachFromDisposeScope();
+        }
+
+        foreach (var buffer in network.buffers())
+        {
+            buffer.DetachFromDisposeScope();
+        }
+
+        return network;
     }
 
     private void CheckInput(Tensor images)

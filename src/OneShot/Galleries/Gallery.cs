@@ -25,6 +25,7 @@ namespace OneShot.Galleries;
 public sealed class Gallery : IDisposable
 {
     private readonly GalleryState _state;
+    private const int PipelineThreshold = 64;
     private readonly IEmbedder _embedder;
     private readonly ImageLoader _loader;
     private readonly Lock _propertiesLock = new();
@@ -241,6 +242,12 @@ public sealed class Gallery : IDisposable
         }
 
         using var scope = NewDisposeScope();
+        if (imagePaths.Count > PipelineThreshold)
+        {
+            // Decoded in bounded batches (overlapped with embedding on a GPU).
+            return Predict(new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
+        }
+
         return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));
     }
 

@@ -153,6 +153,7 @@ public sealed class FineTunerTests : IDisposable
         using var embedder = SyntheticClasses.TinyConv4();
         var (support, labels, _, _) = Split(data, shots: 3);
         using var s = support;
+        embedder.Embed(s).Dispose(); // Embed builds its folded inference copy once; it lives as long as the embedder
         long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         // In place, because Embedder.Create (and so Clone) itself leaves 4 tensors registered.

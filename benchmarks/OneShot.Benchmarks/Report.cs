@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using OneShot.Classification;
+using static TorchSharp.torch;
+
+namespace OneShot.Benchmarks;
+
+/// <summary>
+/// The performance report: every figure of docs/PERFORMANCE.md measured side by side in one run, printed as a table
+/// or (with --json) as one JSON object. Progress goes to standard error.
+/// </summary>
+internal static class Report
+{
+    public static int Run(bool smoke, bool json, string? plotPath, int trainSteps, string? jsonPath = null)
+    {
+        var log = Console.Error;
+        var m = new ReportMeasurements(smoke, log);
+        log.WriteLine($"report ({(smoke ? "smoke" : "full")}): libtorch threads {get_num_threads()}, {Environment.ProcessorCount} processors");
+
+        double gemmBefore = m.Gemm();
+        var conv4 = new List<EmbeddingRow>
+        {
+            m.Embedding("conv4", 64, smoke ? 2 : 15, measurePlain: true),
+            m.Embedding("conv4", 256, smoke ? 2 : 7, measurePlain: true),
+        };
+        var resnet = new List<EmbeddingRow>
+        {
+            m.Embedding("resnet12", 64, smoke ? 1 : 2, measurePlain: true),
+            m.Embedding("resnet12", 256, 1, measurePlain: smoke, warmUp: smoke),
+        };
+        var euclidean = m.Search(DistanceMetric.Euclidean, measurePlain: true);
+        var cosine = m.Search(DistanceMetric.Cosine, measurePlain: true);
+        var pipeline = m.Pipeline();
+        var (lib, hand) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2);
+        log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s");
+        var (rss1k, rssAll, calls) = m.Memory();
+
+        int[] counts = smoke ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
+        var scaling = new SortedDictionary<int, double[]>();
+        foreach (int d in new[] { 64, 512 })
+        {
+            scaling[d] = [.. counts.Select(n => m.ScalingPoint(n, d))];
+        }
+
+        // Every fraction of peak divides by the GEMM measured interleaved with that row; the headline is their median.
+        double gemmAfter = m.Gemm();
+        double gemm = m.GemmMedian;
+
+        // A row's peak is the GEMM timed beside it, or the run's median when that is higher: a slow moment must not
+        // flatter a fraction (ResNet-12 at batch 256 gets a single repetition).
+        double Peak(double local) => Math.Max(local, gemm);
+        if (plotPath is not null)
+        {
+            ScalingPlot.Save(counts, scaling, smoke ? 64 : 1024, plotPath);
+            log.WriteLine($"plot written to {Path.GetFullPath(plotPath)}");
+        }
+
+        var conv4Best = conv4.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
+        var resnetBest = resnet.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
+        double searchFraction = Math.Min(euclidean.Gflops(euclidean.Seconds) / Peak(euclidean.Gemm), cosine.Gflops(cosine.Seconds) / Peak(cosine.Gemm));
+        var results = new Dictionary<string, object>
+        {
+            ["smoke"] = smoke,
+            ["threads"] = get_num_threads(),
+            ["gemm_gflops"] = Round(gemm),
+            ["gemm_gflops_first_last"] = new[] { Round(gemmBefore), Round(gemmAfter) },
+            ["conv4_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Library) / Peak(conv4Best.Gemm)),
+            ["conv4_plain_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Plain) / Peak(conv4Best.Gemm)),
+            ["resnet12_fraction_of_peak"] = Round(resnetBest.GflopsOf(resnetBest.Library) / Peak(resnetBest.Gemm)),
+            ["search_fraction_of_peak"] = Round(searchFraction),
+            ["search_euclidean_seconds"] = Round(euclidean.Seconds),
+            ["search_cosine_seconds"] = Round(cosine.Seconds),
+            ["pipeline_ratio"] = Round(pipeline.EmbedOnly / pipeline.Pipeline),
+            ["pipeline_overlapped_ratio"] = Round(pipeline.EmbedOnly / pipeline.Overlapped),
+            ["train_overhead_ratio"] = Round(lib / hand),
+            ["rss_growth"] = Round(((double)rssAll / rss1k) - 1),
+            ["embedding"] = conv4.Concat(resnet).Select(r => new Dictionary<string, object>
+            {
+                ["model"] = $"{r.Architecture}-{r.Size}",
+                ["batch"] = r.Batch,
+                ["images_per_second"] = Round(r.Batch / r.Library),
+                ["fraction_of_peak"] = Round(r.GflopsOf(r.Library) / Peak(r.Gemm)),
+                ["plain_fraction_of_peak"] = double.IsNaN(r.Plain) ? -1 : Round(r.GflopsOf(r.Plain) / Peak(r.Gemm)),
+                ["gemm_gflops_beside"] = Round(r.Gemm),
+            }).ToArray(),
+            ["scaling_seconds"] = scaling.ToDictionary(p => $"d{p.Key}", p => counts.Zip(p.Value).ToDictionary(z => z.First.ToString(CultureInfo.InvariantCulture), z => Round(z.Second))),
+        };
+
+        if (jsonPath is not null)
+        {
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(results));
+            return 0;
+        }
+
+        var o = Console.Out;
+        o.WriteLine(Invariant($"OneShot performance report ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "full")}), libtorch threads {get_num_threads()}"));
+        o.WriteLine();
+        o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: median {gemm:F1} GFLOP/s over all samples (first {gemmBefore:F1}, last {gemmAfter:F1});"));
+        o.WriteLine("   every \"of peak\" below divides by the GEMM timed interleaved with that row (shown as \"GEMM\") or by the median, whichever is higher.");
+        o.WriteLine();
+        o.WriteLine("2. Embedding (median)        batch   library img/s  GFLOP/s  of peak | plain eval img/s  of peak |  GEMM");
+        foreach (var r in conv4.Concat(resnet))
+        {
+            string plain = double.IsNaN(r.Plain) ? "               -        -" : Invariant($"{r.Batch / r.Plain,16:F0}  {r.GflopsOf(r.Plain) / Peak(r.Gemm),7:P0}");
+            o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / Peak(r.Gemm),7:P0} |{plain} | {r.Gemm,5:F0}"));
+        }
+
+        o.WriteLine();
+        o.WriteLine(Invariant($"3. Search {euclidean.Queries} queries x {euclidean.Count} x d {euclidean.Dimension}, top-5 (median)"));
+        foreach (var s in new[] { euclidean, cosine })
+        {
+            o.WriteLine(Invariant($"   {s.Metric,-10} VectorIndex {s.Seconds * 1e3,7:F0} ms  {s.Gflops(s.Seconds),6:F1} GFLOP/s  {s.Gflops(s.Seconds) / Peak(s.Gemm),5:P0} of peak (GEMM {s.Gemm:F0}) | full matrix + topk {s.Plain * 1e3:F0} ms"));
+        }
+
+        o.WriteLine();
+        o.WriteLine(Invariant($"4. Files to embeddings, {pipeline.Files} PNG 105x105 -> Conv4-28"));
+        o.WriteLine(Invariant($"   embed decoded tensors {pipeline.Files / pipeline.EmbedOnly,7:F0} img/s"));
+        o.WriteLine(Invariant($"   FileEmbeddingPipeline {pipeline.Files / pipeline.Pipeline,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Pipeline:F2} (target >= 0.80; CPU default: batches decoded in turn on {pipeline.DecodeThreads} threads)"));
+        o.WriteLine(Invariant($"   overlapped pipeline   {pipeline.Files / pipeline.Overlapped,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Overlapped:F2} (batches of 256, {pipeline.OverlappedDecodeThreads} decode thread beside libtorch's {get_num_threads()})"));
+        o.WriteLine(Invariant($"   decode then embed     {pipeline.Files / pipeline.Sequential,7:F0} img/s  ratio {pipeline.EmbedOnly / pipeline.Sequential:F2}"));
+        o.WriteLine();
+        o.WriteLine(Invariant($"5. Training step (60-way 1-shot 5-query Conv4): library {lib:F3} s, hand-written {hand:F3} s, ratio {lib / hand:F3} (target <= 1.15)"));
+        o.WriteLine();
+        o.WriteLine(Invariant($"6. RSS after 1/100 of the calls {rss1k / 1048576.0:F1} MiB, after {calls} classify calls {rssAll / 1048576.0:F1} MiB, growth {((double)rssAll / rss1k) - 1:P1} (target <= 5%)"));
+        o.WriteLine();
+        o.WriteLine("7. Search scaling (Euclidean, top-5, median ms)");
+        o.WriteLine("   N          " + string.Join("  ", scaling.Keys.Select(d => Invariant($"d={d,-8}"))) + "  ms per 1k vectors");
+        for (int i = 0; i < counts.Length; i++)
+        {
+            o.WriteLine(Invariant($"   {counts[i],-10} ") + string.Join("  ", scaling.Values.Select(v => Invariant($"{v[i] * 1e3,10:F1}"))) + "  "
+                + string.Join(" / ", scaling.Values.Select(v => Invariant($"{v[i] * 1e3 / (counts[i] / 1000.0):F3}"))));
+        }
+
+        return 0;
+    }
+
+    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 4) : -1;
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

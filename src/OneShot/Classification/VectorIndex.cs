@@ -1,0 +1,140 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Classification;
+
+/// <summary>
+/// Exact nearest-neighbour search over enrolled vectors <c>[N,D]</c>: the <c>k</c> closest rows for each query.
+/// Norms (Euclidean) or normalised rows (cosine) are computed once at construction; a search walks the rows in
+/// chunks, so memory stays bounded by <c>queries × chunk</c> distances, with one matrix product per chunk
+/// (<c>‖q‖² + ‖x‖² − 2q·x</c>, or <c>1 − q̂·x̂</c>) and the per-chunk top-k merged into a running top-k.
+/// Distances equal <see cref="Distances.Compute"/> within float tolerance.
+/// </summary>
+public sealed class VectorIndex : IDisposable
+{
+    /// <summary>The default upper bound on <c>queries × chunk rows</c> distances held at once (32 MB of float32).</summary>
+    public const long DefaultMaxChunkElements = 8L << 20;
+
+    private readonly Tensor _vectors;
+    private readonly Tensor? _squaredNorms;
+    private readonly long _maxChunkElements;
+    private bool _disposed;
+
+    /// <summary>Builds an index over a copy of <paramref name="vectors"/> <c>[N,D]</c> (float32, CPU).</summary>
+    /// <param name="vectors">The enrolled vectors, one per row; at least one row.</param>
+    /// <param name="metric">The distance that ranks neighbours.</param>
+    /// <param name="maxChunkElements">Upper bound on the distances computed at once; at least the number of queries is always allowed.</param>
+    public VectorIndex(Tensor vectors, DistanceMetric metric, long maxChunkElements = DefaultMaxChunkElements)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunkElements);
+        if (vectors.dim() != 2 || vectors.shape[0] == 0 || vectors.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException(
+                $"Expected float32 vectors of shape [N,D] with N >= 1; got {vectors.dtype} [{string.Join(",", vectors.shape)}].",
+                nameof(vectors));
+        }
+
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown distance metric.");
+        }
+
+        Metric = metric;
+        _maxChunkElements = maxChunkElements;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var copy = vectors.detach().cpu().contiguous();
+        if (metric == DistanceMetric.Cosine)
+        {
+            _vectors = nn.functional.normalize(copy, p: 2, dim: 1).contiguous().DetachFromDisposeScope();
+        }
+        else
+        {
+            _vectors = copy.clone().DetachFromDisposeScope();
+            _squaredNorms = _vectors.square().sum(1).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>The distance that ranks neighbours.</summary>
+    public DistanceMetric Metric { get; }
+
+    /// <summary>The number of enrolled vectors N.</summary>
+    public long Count => _vectors.shape[0];
+
+    /// <summary>The vector length D.</summary>
+    public long Dimension => _vectors.shape[1];
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest enrolled rows of each query <c>[Q,D]</c>: distances <c>[Q,k]</c> ascending and
+    /// row indices <c>[Q,k]</c> (int64), both new CPU tensors owned by the caller. <paramref name="k"/> is capped at
+    /// <see cref="Count"/>.
+    /// </summary>
+    public (Tensor Distances, Tensor Indices) Search(Tensor queries, int k)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        if (queries.dim() != 2 || queries.shape[1] != Dimension || queries.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException(
+                $"Expected float32 queries of shape [Q,{Dimension}]; got {queries.dtype} [{string.Join(",", queries.shape)}].",
+                nameof(queries));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long n = Count, q = queries.shape[0];
+        long kk = Math.Min(k, n);
+        long chunk = Math.Max(kk, Math.Min(n, _maxChunkElements / Math.Max(1, q)));
+        bool cosine = Metric == DistanceMetric.Cosine;
+        var query = queries.detach().cpu().contiguous();
+        query = cosine ? nn.functional.normalize(query, p: 2, dim: 1) : query;
+        var queryNorms = cosine ? null : query.square().sum(1, keepdim: true);
+
+        // Scores are "smaller is nearer": ‖x‖² − 2q·x (‖q‖² is the same for a whole row, so it is added to the k
+        // winners only), or negated cosine similarity.
+        Tensor? bestScores = null, bestIndices = null;
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            long length = Math.Min(chunk, n - start);
+            var rows = _vectors.narrow(0, start, length);
+            var scores = cosine
+                ? query.mm(rows.t()).neg_()
+                : addmm(_squaredNorms!.narrow(0, start, length).unsqueeze(0), query, rows.t(), beta: 1, alpha: -2);
+            var (values, indices) = scores.topk((int)Math.Min(kk, length), dim: 1, largest: false, sorted: true);
+            indices.add_(start);
+            if (bestScores is not null)
+            {
+                var merged = cat([bestScores, values], 1);
+                var mergedIndices = cat([bestIndices!, indices], 1);
+                var (top, at) = merged.topk((int)kk, dim: 1, largest: false, sorted: true);
+                values = top;
+                indices = mergedIndices.gather(1, at);
+            }
+
+            bestScores = values.MoveToOuterDisposeScope();
+            bestIndices = indices.MoveToOuterDisposeScope();
+        }
+
+        var distances = Metric switch
+        {
+            DistanceMetric.SquaredEuclidean => bestScores!.add(queryNorms!).clamp_min_(0),
+            DistanceMetric.Euclidean => bestScores!.add(queryNorms!).clamp_min_(0).sqrt_(),
+            _ => bestScores!.add(1).clamp_(0, 2),
+        };
+        return (distances.MoveToOuterDisposeScope(), bestIndices!.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _vectors.Dispose();
+            _squaredNorms?.Dispose();
+        }
+    }
+}
