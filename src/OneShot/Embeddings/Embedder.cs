@@ -156,13 +156,7 @@ public sealed class Embedder : IEmbedder
     public Tensor Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (!Options.L2Normalize)
-        {
-            return Network.forward(images);
-        }
-
-        using var raw = Network.forward(images);
-        return nn.functional.normalize(raw, p: 2, dim: 1);
+        return Normalize(Network.forward(images));
     }
 
     /// <summary>
@@ -190,6 +184,7 @@ public sealed class Embedder : IEmbedder
         }
     }
 
+    /// <summary>Applies the optional L2 normalisation to a fresh network output, disposing it when replaced.</summary>
     private Tensor Normalize(Tensor raw)
     {
         if (!Options.L2Normalize)
