@@ -159,6 +159,43 @@ public sealed class CliGalleryTests : IDisposable
     }
 
     [Fact]
+    public void Classify_FolderWithoutImages_ExitsOneNamingIt()
+    {
+        CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
+        string empty = Path.Combine(_root, "empty");
+        Directory.CreateDirectory(empty);
+
+        var (code, _, error) = CliRunner.Invoke("classify", _gallery, empty);
+
+        code.Should().Be(1);
+        error.Should().Contain("No images").And.Contain(empty);
+    }
+
+    [Fact]
+    public void Classify_EmptyGallery_ExitsTwoSayingSo()
+    {
+        CliRunner.Invoke("enroll", _gallery, Path.Combine(_support, "glyph-01"), "--label", "only", "--model", Model).Code.Should().Be(0);
+        CliRunner.Invoke("gallery", "remove", _gallery, "only").Code.Should().Be(0);
+
+        var (code, _, error) = CliRunner.Invoke("classify", _gallery, _query);
+
+        code.Should().Be(2);
+        error.Should().Contain("is empty").And.Contain(_gallery);
+    }
+
+    [Fact]
+    public void Classify_WithAnotherModel_ExitsTwoWithTheEmbedderMismatch()
+    {
+        CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
+        string other = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-siamese-conv4");
+
+        var (code, _, error) = CliRunner.Invoke("classify", _gallery, _query, "--model", other);
+
+        code.Should().Be(2);
+        error.Should().Contain(_gallery).And.Contain("weights differ");
+    }
+
+    [Fact]
     public void Classify_MissingGallery_ExitsTwoNamingIt()
     {
         var (code, _, error) = CliRunner.Invoke("classify", Path.Combine(_root, "none.gallery"), _query);
