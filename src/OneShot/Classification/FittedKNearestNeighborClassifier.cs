@@ -129,7 +129,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
 
     /// <summary>
     /// The same scores for large support sets without the full <c>[Q,S]</c> matrix: per chunk of support rows, the
-    /// nearest distance per class (scatter-reduce) and the chunk's k nearest, merged into a running k nearest.
+    /// nearest distance per class (the minimum over its column range) and the chunk's k nearest, merged into a running k nearest.
     /// </summary>
     private Row[] ScoreChunked(Tensor q, int count)
     {
@@ -141,7 +141,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
         var grouped = _support.index_select(0, tensor(order.Select(j => (long)j).ToArray()));
         var nearest = new float[count * c];
         Array.Fill(nearest, float.PositiveInfinity);
-        Tensor? best = null, bestIndices = null;
+        (Tensor Values, Tensor Indices)? best = null;
         for (long start = 0; start < s; start += chunk)
         {
             using var inner = NewDisposeScope();
@@ -164,21 +164,12 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
                 a = b;
             }
 
-            var (values, indices) = d.topk(Math.Min(k, length), dim: 1, largest: false, sorted: true);
-            indices = indices.add(start);
-            if (best is not null)
-            {
-                var (top, at) = cat([best, values], 1).topk(k, dim: 1, largest: false, sorted: true);
-                indices = cat([bestIndices!, indices], 1).gather(1, at);
-                values = top;
-            }
-
-            best = values.MoveToOuterDisposeScope();
-            bestIndices = indices.MoveToOuterDisposeScope();
+            var (values, indices) = ChunkTopK.Merge(best, d, start, k);
+            best = (values.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
         }
 
-        float[] bestValues = best!.contiguous().data<float>().ToArray();
-        long[] bestRows = bestIndices!.contiguous().data<long>().ToArray();
+        float[] bestValues = best!.Value.Values.contiguous().data<float>().ToArray();
+        long[] bestRows = best.Value.Indices.contiguous().data<long>().ToArray();
         var rows = new Row[count];
         for (int i = 0; i < count; i++)
         {

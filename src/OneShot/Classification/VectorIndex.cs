@@ -94,7 +94,7 @@ public sealed class VectorIndex : IDisposable
 
         // Scores are "smaller is nearer": ‖x‖² − 2q·x (‖q‖² is the same for a whole row, so it is added to the k
         // winners only), or negated cosine similarity.
-        Tensor? bestScores = null, bestIndices = null;
+        (Tensor Values, Tensor Indices)? best = null;
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
@@ -103,28 +103,19 @@ public sealed class VectorIndex : IDisposable
             var scores = cosine
                 ? query.mm(rows.t()).neg_()
                 : addmm(_squaredNorms!.narrow(0, start, length).unsqueeze(0), query, rows.t(), beta: 1, alpha: -2);
-            var (values, indices) = scores.topk((int)Math.Min(kk, length), dim: 1, largest: false, sorted: true);
-            indices.add_(start);
-            if (bestScores is not null)
-            {
-                var merged = cat([bestScores, values], 1);
-                var mergedIndices = cat([bestIndices!, indices], 1);
-                var (top, at) = merged.topk((int)kk, dim: 1, largest: false, sorted: true);
-                values = top;
-                indices = mergedIndices.gather(1, at);
-            }
-
-            bestScores = values.MoveToOuterDisposeScope();
-            bestIndices = indices.MoveToOuterDisposeScope();
+            var (values, indices) = ChunkTopK.Merge(best, scores, start, kk);
+            best = (values.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
         }
+
+        var (bestScores, bestIndices) = best!.Value;
 
         var distances = Metric switch
         {
-            DistanceMetric.SquaredEuclidean => bestScores!.add(queryNorms!).clamp_min_(0),
-            DistanceMetric.Euclidean => bestScores!.add(queryNorms!).clamp_min_(0).sqrt_(),
-            _ => bestScores!.add(1).clamp_(0, 2),
+            DistanceMetric.SquaredEuclidean => bestScores.add(queryNorms!).clamp_min_(0),
+            DistanceMetric.Euclidean => bestScores.add(queryNorms!).clamp_min_(0).sqrt_(),
+            _ => bestScores.add(1).clamp_(0, 2),
         };
-        return (distances.MoveToOuterDisposeScope(), bestIndices!.MoveToOuterDisposeScope());
+        return (distances.MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />
