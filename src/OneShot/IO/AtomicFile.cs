@@ -17,6 +17,10 @@ internal static partial class AtomicFile
     private static readonly ConcurrentDictionary<string, byte> InFlight = new(StringComparer.Ordinal);
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically and durably.</summary>
+    /// <exception cref="IOException">
+    /// Writing failed (the previous file is intact and the temporary file is deleted), or the directory could not be
+    /// flushed after the rename (the file is replaced, but a power loss could still undo it).
+    /// </exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
