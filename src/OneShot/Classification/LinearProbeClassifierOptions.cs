@@ -43,6 +43,9 @@ public sealed record LinearProbeClassifierOptions : ClassifierOptions
             : throw new ArgumentOutOfRangeException(nameof(WeightDecay), value, "WeightDecay must be finite and not negative.");
     }
 
+    /// <summary>1: the logits are used as trained, whatever the metric.</summary>
+    protected override double DefaultTemperature => 1.0;
+
     /// <inheritdoc />
     public override IFewShotClassifier CreateClassifier() => new LinearProbeClassifier(this);
 }

@@ -58,8 +58,14 @@ public sealed class SiameseHead
         return new SiameseHead(SiameseHeadKind.Koch, null, [.. weights], bias);
     }
 
-    /// <summary>The distance the classifiers report for a score: 1 − probability (Koch) or the Euclidean distance (contrastive).</summary>
-    public double ToDistance(double score) => Kind == SiameseHeadKind.Koch ? 1 - score : -score;
+    /// <summary>
+    /// What a <see cref="SiameseClassifier"/> reports as a class's score with this head: the Euclidean distance
+    /// (<see cref="ScoreKind.Distance"/>, contrastive) or the pair probability "same" (<see cref="ScoreKind.PairProbability"/>, Koch).
+    /// </summary>
+    public ScoreKind ScoreKind => Kind == SiameseHeadKind.Koch ? ScoreKind.PairProbability : ScoreKind.Distance;
+
+    /// <summary>The class score reported for a pair score: the pair score itself (Koch) or the distance −score (contrastive).</summary>
+    internal double ToClassScore(double pairScore) => Kind == SiameseHeadKind.Koch ? pairScore : -pairScore;
 
     /// <summary>Throws when embeddings of length <paramref name="embeddingSize"/> do not fit a Koch head.</summary>
     internal void EnsureFits(int embeddingSize, string argument)

@@ -9,4 +9,5 @@ internal sealed record GalleryContent(
     IReadOnlyList<string> Labels,
     IReadOnlyList<int> EntryLabels,
     IReadOnlyList<float[]> Vectors,
-    IReadOnlyDictionary<string, string> Properties);
+    IReadOnlyDictionary<string, string> Properties,
+    string? ClassifierJson = null);
