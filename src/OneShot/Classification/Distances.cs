@@ -99,7 +99,15 @@ public static class Distances
             indices = squared.topk((int)Math.Min(ExactWinners, squared.shape[1]), dim: 1, largest: false, sorted: false).indexes;
         }
 
-        return squared.scatter(1, indices, ExactSquaredEuclidean(queries, support, indices));
+        Tensor correction;
+        using (no_grad())
+        {
+            // Exact minus expanded at the winners, a constant: the values become exact, the gradient stays the expansion's.
+            var exact = ExactSquaredEuclidean(queries.detach(), support.detach(), indices);
+            correction = zeros_like(squared).scatter_(1, indices, exact.sub_(squared.detach().gather(1, indices)));
+        }
+
+        return squared.add(correction);
     }
 
     private static Tensor Cosine(Tensor queries, Tensor support)
