@@ -80,6 +80,19 @@ public abstract record ClassifierOptions
             : throw new ArgumentOutOfRangeException(nameof(UnknownThreshold), value, "UnknownThreshold must be finite and not negative.");
     }
 
+    /// <summary>Equal when the types and the shared settings are equal, comparing the effective <see cref="Temperature"/> (set or default).</summary>
+    /// <param name="other">The options to compare with.</param>
+    public virtual bool Equals(ClassifierOptions? other) =>
+        other is not null
+        && EqualityContract == other.EqualityContract
+        && _metric == other._metric
+        && Temperature.Equals(other.Temperature)
+        && _topK == other._topK
+        && Nullable.Equals(_unknownThreshold, other._unknownThreshold);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(EqualityContract, _metric, Temperature, _topK, _unknownThreshold);
+
     /// <summary>The temperature used when <see cref="Temperature"/> is not set: <see cref="CosineTemperature"/> for cosine distances, 1 otherwise.</summary>
     protected virtual double DefaultTemperature => DefaultTemperatureFor(Metric);
 

@@ -81,14 +81,13 @@ public sealed class SiameseHead
     {
         var q = queries.detach().cpu().to_type(ScalarType.Float32);
         var s = support.detach().cpu().to_type(ScalarType.Float32);
-        var difference = q.unsqueeze(1) - s.unsqueeze(0);
         if (Kind == SiameseHeadKind.Contrastive)
         {
-            return difference.pow(2).sum(2).sqrt().neg();
+            return Distances.Compute(q, s, DistanceMetric.Euclidean).neg_();
         }
 
         var w = tensor(_kochWeights);
-        return difference.abs().matmul(w).add(KochBias).sigmoid();
+        return (q.unsqueeze(1) - s.unsqueeze(0)).abs_().matmul(w).add_(KochBias).sigmoid_();
     }
 
     /// <summary>The scores <c>[P]</c> of the row pairs (<paramref name="left"/>[i], <paramref name="right"/>[i]), float32 CPU, in the current dispose scope.</summary>

@@ -29,6 +29,7 @@ namespace OneShot.Galleries;
 /// </remarks>
 public sealed class Gallery : IDisposable
 {
+    private static readonly ClassifierOptions DefaultClassifier = new PrototypeClassifierOptions();
     private readonly GalleryState _state;
     private const int PipelineThreshold = 64;
     private readonly IEmbedder _embedder;
@@ -300,7 +301,7 @@ public sealed class Gallery : IDisposable
 
     /// <summary>
     /// Saves the gallery to <paramref name="path"/> in one file (format version, embedder fingerprint, labels,
-    /// embeddings, the classifier as JSON, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
+    /// embeddings, the classifier as JSON unless it is the default prototype classifier, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
     /// mid-save leaves the previous file intact.
     /// </summary>
     /// <exception cref="InvalidOperationException">The embedder's weights changed since the gallery was created.</exception>
@@ -315,7 +316,8 @@ public sealed class Gallery : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var properties = Properties;
-        string classifier = ClassifierRegistry.ToJson(Options.Classifier);
+        // The default classifier is stored as "none", which every format reads as the default.
+        string? classifier = Options.Classifier == DefaultClassifier ? null : ClassifierRegistry.ToJson(Options.Classifier);
         var content = _state.Read(store => store.ToContent(Fingerprint, properties)) with { ClassifierJson = classifier };
         var current = _embedder.GetFingerprint();
         if (current != Fingerprint)
