@@ -6,7 +6,10 @@ using OneShot.Galleries;
 
 namespace OneShot.Cli;
 
-/// <summary><c>oneshot classify GALLERY PATHS [--top K] [--threshold T]</c>: predict a label for each image.</summary>
+/// <summary>
+/// <c>oneshot classify GALLERY PATHS [--top K] [--threshold T] [--classifier NAME ...]</c>: predict a label for each image,
+/// with the classifier saved in the gallery unless <c>--classifier</c> (and its options) choose another.
+/// </summary>
 internal static class ClassifyCommand
 {
     private const int Batch = 64;
@@ -17,7 +20,8 @@ internal static class ClassifyCommand
         var paths = new Argument<string[]>("paths") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
         var model = GalleryModel.CreateOption();
         var top = new Option<int>("--top") { Description = "Also list the K best labels of each image.", DefaultValueFactory = _ => 1 };
-        var threshold = new Option<double?>("--threshold") { Description = "Distance above which an image is 'unknown' (open set)." };
+        var threshold = new Option<double?>("--threshold") { Description = "Open set: an image whose best score is worse than this is 'unknown' (a distance or -log p above it, a pair probability below it)." };
+        var classifierArguments = new ClassifierArguments();
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the images with their predicted labels (framed right/wrong by folder name) to this PNG file." };
         var output = new OutputOptions();
@@ -30,6 +34,7 @@ internal static class ClassifyCommand
             command.Options.Add(option);
         }
 
+        classifierArguments.AddTo(command);
         output.AddTo(command);
         command.SetAction(result => ExitCodes.Run(() =>
         {
@@ -43,7 +48,7 @@ internal static class ClassifyCommand
             double? limit = result.GetValue(threshold);
             if (limit is < 0 || (limit is { } l && !double.IsFinite(l)))
             {
-                throw new ArgumentException($"--threshold must be a finite distance >= 0; got {limit}.");
+                throw new ArgumentException($"--threshold must be a finite score >= 0; got {limit}.");
             }
 
             string? sheetPath = result.GetValue(sheet);
@@ -54,7 +59,18 @@ internal static class ClassifyCommand
 
             var files = ImageInputs.Files(result.GetValue(paths)!);
             string galleryPath = result.GetValue(gallery)!;
-            var classifier = new PrototypeClassifierOptions { TopK = k, UnknownThreshold = limit };
+            if (!File.Exists(galleryPath))
+            {
+                throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
+            }
+
+            var saved = Gallery.ReadInfo(galleryPath).Classifier ?? new PrototypeClassifierOptions();
+            var classifier = classifierArguments.Resolve(
+                result,
+                saved,
+                result.GetValue(model),
+                "a gallery holds embeddings, not images; fine-tune with the FineTuner API and classify with the FineTunedClassifier it returns.")
+                with { TopK = k, UnknownThreshold = limit };
             var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier });
             using (embedder)
             using (loaded)
@@ -67,7 +83,7 @@ internal static class ClassifyCommand
                 var loader = new ImageLoader(embedder.Preprocessing);
                 var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
                 var classified = new List<(string File, Prediction Prediction)>();
-                var table = new ResultTable("file", "label", "distance", "probability", "unknown", "top");
+                var table = new ResultTable("file", "label", "score", "score-kind", "probability", "unknown", "top");
                 ConsoleProgress.Run("classifying", decoded.Count, report =>
                 {
                     for (int start = 0; start < decoded.Count; start += Batch)
@@ -102,8 +118,15 @@ internal static class ClassifyCommand
     private static void Add(ResultTable table, string file, Prediction p, OutputFormat format)
     {
         object top = format == OutputFormat.Json
-            ? new JsonArray([.. p.TopK.Select(s => (JsonNode)new JsonObject { ["label"] = s.Label, ["distance"] = s.Distance, ["probability"] = s.Probability })])
+            ? new JsonArray([.. p.TopK.Select(s => (JsonNode)new JsonObject { ["label"] = s.Label, ["score"] = s.Score, ["probability"] = s.Probability })])
             : string.Join(' ', p.TopK.Select(s => $"{s.Label}:{s.Probability:0.###}"));
-        table.Add(file, p.Label, p.Distance, p.Probability, p.IsUnknown, top);
+        table.Add(file, p.Label, p.Score, ScoreKindName(p.ScoreKind), p.Probability, p.IsUnknown, top);
     }
+
+    private static string ScoreKindName(ScoreKind kind) => kind switch
+    {
+        ScoreKind.Distance => "distance",
+        ScoreKind.NegativeLogLikelihood => "neg-log-likelihood",
+        _ => "pair-probability",
+    };
 }

@@ -36,7 +36,7 @@ internal static class ContactSheetEvaluation
         for (int e = 0; e < episodes; e++)
         {
             using var episode = sampler.Sample(o.Seed, e);
-            (var section, accuracies[e]) = Section(e, episode, embedder, dataset, preprocessing);
+            (var section, accuracies[e]) = Section(e, episode, embedder, dataset, preprocessing, options.Classifier);
             sections.Add(section);
         }
 
@@ -56,7 +56,7 @@ internal static class ContactSheetEvaluation
         return accuracies;
     }
 
-    private static (ContactSheetSection Section, double Accuracy) Section(int number, Episode episode, IEmbedder embedder, IClassDataset dataset, ImagePreprocessing preprocessing)
+    private static (ContactSheetSection Section, double Accuracy) Section(int number, Episode episode, IEmbedder embedder, IClassDataset dataset, ImagePreprocessing preprocessing, ClassifierOptions classifier)
     {
         int way = episode.Way;
         int shot = episode.Shot;
@@ -69,12 +69,12 @@ internal static class ContactSheetEvaluation
             var support = embeddings.narrow(0, 0, way * shot);
             var queries = embeddings.narrow(0, way * shot, way * query);
             string[] labels = [.. Enumerable.Range(0, way * shot).Select(i => names[i / shot])];
-            using var fitted = new PrototypeClassifier(new PrototypeClassifierOptions { TopK = 1 }).Fit(support, labels);
+            using var fitted = (classifier with { TopK = 1 }).CreateClassifier().Fit(support, labels);
             predictions = fitted.Predict(queries);
         }
 
         var index = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
-        int[] predicted = [.. predictions.Select(p => index[p.Label])];
+        int[] predicted = [.. predictions.Select(p => index.GetValueOrDefault(p.Label, -1))];
         int right = predicted.Where((p, i) => p == i / query).Count();
 
         var (channels, height, width) = dataset.ItemShape;
@@ -96,8 +96,8 @@ internal static class ContactSheetEvaluation
             {
                 int item = (c * query) + row;
                 int p = predicted[item];
-                string caption = string.Create(CultureInfo.InvariantCulture, $"→ {Letter(p)}  ({predictions[item].Probability:0%})");
-                return Tile(queryPixels, item, channels, height, width, preprocessing, p == c ? ContactSheet.Right : ContactSheet.Wrong, caption, ShortName(names[p]));
+                string caption = string.Create(CultureInfo.InvariantCulture, $"→ {(p < 0 ? "?" : Letter(p))}  ({predictions[item].Probability:0%})");
+                return Tile(queryPixels, item, channels, height, width, preprocessing, p == c ? ContactSheet.Right : ContactSheet.Wrong, caption, p < 0 ? Prediction.UnknownLabel : ShortName(names[p]));
             })]));
         }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Galleries;
@@ -6,7 +7,10 @@ using OneShot.Serialization;
 
 namespace OneShot.Cli;
 
-/// <summary><c>oneshot enroll GALLERY PATHS --model M [--label L]</c>: add labelled example images to a gallery file.</summary>
+/// <summary>
+/// <c>oneshot enroll GALLERY PATHS --model M [--label L] [--classifier NAME ...]</c>: add labelled example images to a
+/// gallery file; the classifier options are saved with it (an existing gallery keeps its own unless they are given).
+/// </summary>
 internal static class EnrollCommand
 {
     private const int Batch = 64;
@@ -19,6 +23,7 @@ internal static class EnrollCommand
         var label = new Option<string?>("--label") { Description = "The label of every image given; without it, sub-folder names are the labels." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
         var output = new OutputOptions();
+        var classifierArguments = new ClassifierArguments();
 
         var command = new Command("enroll", "Add example images of classes to a gallery (created when missing, saved atomically).");
         command.Arguments.Add(gallery);
@@ -26,6 +31,7 @@ internal static class EnrollCommand
         command.Options.Add(model);
         command.Options.Add(label);
         command.Options.Add(skipBad);
+        classifierArguments.AddTo(command);
         output.AddTo(command);
 
         command.SetAction(result => ExitCodes.Run(() =>
@@ -36,7 +42,21 @@ internal static class EnrollCommand
             var inputs = labelValue is null
                 ? ImageInputs.ClassFolders(result.GetValue(paths)!)
                 : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
-            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model));
+            GalleryOptions? options = null;
+            if (classifierArguments.AnyGiven(result))
+            {
+                var saved = File.Exists(galleryPath) ? Gallery.ReadInfo(galleryPath).Classifier : null;
+                options = new GalleryOptions
+                {
+                    Classifier = classifierArguments.Resolve(
+                        result,
+                        saved ?? new PrototypeClassifierOptions(),
+                        result.GetValue(model),
+                        "a gallery holds embeddings, not images; fine-tune with the FineTuner API."),
+                };
+            }
+
+            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model), options);
             using (embedder)
             using (target)
             {
@@ -86,11 +106,11 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (Embedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir)
+    private static (Embedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options)
     {
         if (File.Exists(galleryPath))
         {
-            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir);
+            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir, options);
             string recorded = existing.Properties.GetValueOrDefault(GalleryModel.PropertyName) ?? Path.GetFullPath(modelDir!);
             return (embedder, existing, modelDir is null ? recorded : Path.GetFullPath(modelDir));
         }
@@ -101,6 +121,6 @@ internal static class EnrollCommand
         }
 
         var created = ModelFile.Load(modelDir);
-        return (created, new Gallery(created), Path.GetFullPath(modelDir));
+        return (created, new Gallery(created, options), Path.GetFullPath(modelDir));
     }
 }

@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OneShot.Classification;
 using OneShot.Evaluation;
 using OneShot.Serialization;
 
 namespace OneShot.Cli;
 
-/// <summary><c>oneshot evaluate</c>: N-way K-shot accuracy with a 95% confidence interval over episodes.</summary>
+/// <summary><c>oneshot evaluate</c>: N-way K-shot accuracy of a model and a few-shot method (<c>--classifier</c>) with a 95% confidence interval over episodes.</summary>
 internal static class EvaluateCommand
 {
     public static Command Create()
@@ -22,9 +23,11 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
+        var classifierArguments = new ClassifierArguments();
 
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
+        classifierArguments.AddTo(command);
         foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json, sheet })
         {
             command.Options.Add(option);
@@ -38,6 +41,11 @@ internal static class EvaluateCommand
                 ContactSheet.CheckPath(sheetPath);
             }
 
+            var classifier = classifierArguments.Resolve(
+                result,
+                new PrototypeClassifierOptions(),
+                result.GetValue(model),
+                "episode evaluation classifies embeddings, and fine-tuning needs each episode's images; measure it with the FineTuner API (see samples/OneShot.TransferVsFineTune).");
             using var embedder = ModelFile.Load(result.GetValue(model)!);
             string splitName = result.GetValue(data.Data) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
@@ -48,6 +56,7 @@ internal static class EvaluateCommand
                 Query = result.GetValue(query),
                 Episodes = result.GetValue(episodes),
                 Seed = result.GetValue(seed),
+                Classifier = classifier,
             };
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
@@ -66,7 +75,7 @@ internal static class EvaluateCommand
                     ["query"] = evaluation.Query,
                     ["episodes"] = evaluation.Episodes,
                     ["seed"] = evaluation.Seed,
-                    ["metric"] = evaluation.Metric.ToString(),
+                    ["classifier"] = JsonNode.Parse(ClassifierRegistry.ToJson(evaluation.Classifier)),
                     ["seconds"] = Math.Round(evaluation.WallTime.TotalSeconds, 2),
                 };
                 Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

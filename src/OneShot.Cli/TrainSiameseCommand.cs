@@ -78,7 +78,7 @@ internal static class TrainSiameseCommand
                 Seed = result.GetValue(seed),
                 MaxDuration = result.GetValue(maxMinutes) is double minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
-            var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = preprocessing });
+            using var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = preprocessing });
             int every = Math.Max(1, options.Steps / 100);
             double window = 0;
             var progress = new InlineProgress<SiameseTrainingProgress>(p =>

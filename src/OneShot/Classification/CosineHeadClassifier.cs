@@ -14,7 +14,7 @@ namespace OneShot.Classification;
 public sealed class CosineHeadClassifier : IFewShotClassifier
 {
     /// <summary>Creates the classifier.</summary>
-    /// <param name="options">The options; defaults to 50 Adam steps at 0.01 with scale 10.</param>
+    /// <param name="options">The options; defaults to 50 Adam steps at 0.01 with temperature 0.1.</param>
     public CosineHeadClassifier(CosineHeadClassifierOptions? options = null)
     {
         Options = options ?? new CosineHeadClassifierOptions();
@@ -35,7 +35,7 @@ public sealed class CosineHeadClassifier : IFewShotClassifier
         var y = tensor(support.ClassIndices.Select(i => (long)i).ToArray());
         var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, y, x, 1.0);
         using var weight = new TorchSharp.Modules.Parameter(nn.functional.normalize(sums, p: 2, dim: 1));
-        double scale = Options.Scale;
+        double scale = 1 / Options.Temperature;
         if (Options.Steps > 0)
         {
             LinearProbeTraining.Minimize(

@@ -5,15 +5,15 @@ namespace OneShot.Classification;
 /// weights start at the normalised class prototypes and are fine-tuned for a few steps on the support embeddings.
 /// </summary>
 /// <remarks>
-/// <see cref="ClassifierOptions.Metric"/> is not used: distances are always cosine distances <c>1 − cos(x, w)</c>, which
+/// <see cref="ClassifierOptions.Metric"/> is not used: scores are always cosine distances <c>1 − cos(x, w)</c>, which
 /// <see cref="ClassifierOptions.UnknownThreshold"/> is compared with. Probabilities are
-/// <c>softmax(Scale × cos(x, w) / Temperature)</c>.
+/// <c>softmax(−distance / Temperature)</c>, and the fine-tuning loss is the cross-entropy of the same softmax, so
+/// <see cref="ClassifierOptions.Temperature"/> (default 0.1, a logit scale of 10) is the one knob of both.
 /// </remarks>
 public sealed record CosineHeadClassifierOptions : ClassifierOptions
 {
     private readonly int _steps = 50;
     private readonly double _learningRate = 0.01;
-    private readonly double _scale = 10;
 
     /// <summary>
     /// Full-batch Adam steps on the support cross-entropy (at least 0). With 0 the classifier is plain cosine
@@ -34,14 +34,8 @@ public sealed record CosineHeadClassifierOptions : ClassifierOptions
             : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "LearningRate must be a positive finite number.");
     }
 
-    /// <summary>The factor on cosine similarities that makes the logits (positive, finite). Default 10.</summary>
-    public double Scale
-    {
-        get => _scale;
-        init => _scale = double.IsFinite(value) && value > 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Scale), value, "Scale must be a positive finite number.");
-    }
+    /// <inheritdoc />
+    protected override double DefaultTemperature => CosineTemperature;
 
     /// <inheritdoc />
     public override IFewShotClassifier CreateClassifier() => new CosineHeadClassifier(this);

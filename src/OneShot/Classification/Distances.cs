@@ -7,6 +7,9 @@ namespace OneShot.Classification;
 /// <remarks>Safe to call from many threads at once.</remarks>
 public static class Distances
 {
+    /// <summary>How many nearest entries of each row <see cref="Compute"/> recomputes exactly for (squared) Euclidean distances.</summary>
+    public const int ExactWinners = 8;
+
     /// <summary>
     /// Computes the distance from every query to every support embedding.
     /// </summary>
@@ -15,7 +18,10 @@ public static class Distances
     /// <param name="metric">The distance to compute.</param>
     /// <returns>
     /// A new tensor <c>[Q,S]</c> owned by the caller, with the dtype and device of the inputs.
-    /// Euclidean distances use <c>‖q‖² + ‖s‖² − 2 q·sᵀ</c> clamped at zero; cosine distances are <c>1 − cos</c>.
+    /// Euclidean distances use <c>‖q‖² + ‖s‖² − 2 q·sᵀ</c> (one matrix product) clamped at zero, and then the
+    /// <see cref="ExactWinners"/> nearest of each row are recomputed exactly as <c>‖q − s‖²</c> from the difference, so the
+    /// distances that decide a prediction do not suffer the cancellation of the expansion (identical vectors give at
+    /// most <c>1e-6·‖v‖²</c>). Cosine distances are <c>1 − cos</c>. Differentiable.
     /// </returns>
     /// <exception cref="ArgumentException">The inputs are not 2-D, their lengths D differ, or their dtypes or devices differ.</exception>
     public static Tensor Compute(Tensor queries, Tensor support, DistanceMetric metric)
@@ -44,20 +50,64 @@ public static class Distances
         using var scope = NewDisposeScope();
         Tensor result = metric switch
         {
-            DistanceMetric.SquaredEuclidean => SquaredEuclidean(queries, support),
-            DistanceMetric.Euclidean => SquaredEuclidean(queries, support).sqrt_(),
+            DistanceMetric.SquaredEuclidean => RefineWinners(queries, support, SquaredEuclidean(queries, support)),
+            DistanceMetric.Euclidean => RefineWinners(queries, support, SquaredEuclidean(queries, support)).sqrt(),
             DistanceMetric.Cosine => Cosine(queries, support),
             _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown distance metric."),
         };
         return result.MoveToOuterDisposeScope();
     }
 
-    private static Tensor SquaredEuclidean(Tensor queries, Tensor support)
+    /// <summary>
+    /// The one norm expansion of squared Euclidean distances <c>‖q‖² + ‖s‖² − 2 q·sᵀ</c> <c>[Q,S]</c>, clamped at zero, in
+    /// the current dispose scope (differentiable; no exact refinement). <paramref name="supportSquaredNorms"/> <c>[S]</c>
+    /// may be given when precomputed.
+    /// </summary>
+    internal static Tensor SquaredEuclidean(Tensor queries, Tensor support, Tensor? supportSquaredNorms = null) =>
+        ExpansionWithoutQueryNorms(queries, support, supportSquaredNorms ?? support.square().sum(1))
+            .add_(queries.square().sum(1, keepdim: true)).clamp_min(0);
+
+    /// <summary>
+    /// <c>‖s‖² − 2 q·sᵀ</c> <c>[Q,S]</c>: squared Euclidean distances less <c>‖q‖²</c>, which is the same along a row and so
+    /// ranks a row's neighbours alike (nearest-neighbour search adds <c>‖q‖²</c> to the winners only).
+    /// </summary>
+    internal static Tensor ExpansionWithoutQueryNorms(Tensor queries, Tensor support, Tensor supportSquaredNorms) =>
+        addmm(supportSquaredNorms.unsqueeze(0), queries, support.t(), beta: 1, alpha: -2);
+
+    /// <summary>
+    /// The exact squared Euclidean distances <c>‖q − s‖²</c> <c>[Q,k]</c> between each query row and the support rows
+    /// <paramref name="indices"/> <c>[Q,k]</c> (int64), computed from the differences; in the current dispose scope.
+    /// </summary>
+    internal static Tensor ExactSquaredEuclidean(Tensor queries, Tensor support, Tensor indices)
     {
-        var queryNorms = queries.square().sum(1, keepdim: true);
-        var supportNorms = support.square().sum(1).unsqueeze(0);
-        var products = queries.mm(support.t());
-        return (queryNorms + supportNorms).sub_(products.mul_(2)).clamp_min_(0);
+        long q = queries.shape[0], k = indices.shape[1];
+        var rows = support.index_select(0, indices.reshape(-1)).view(q, k, -1);
+        return (queries.unsqueeze(1) - rows).square().sum(2);
+    }
+
+    /// <summary>Replaces the <see cref="ExactWinners"/> smallest entries of each row of <paramref name="squared"/> by their exact values.</summary>
+    private static Tensor RefineWinners(Tensor queries, Tensor support, Tensor squared)
+    {
+        if (squared.shape[0] == 0 || squared.shape[1] == 0)
+        {
+            return squared;
+        }
+
+        Tensor indices;
+        using (no_grad())
+        {
+            indices = squared.topk((int)Math.Min(ExactWinners, squared.shape[1]), dim: 1, largest: false, sorted: false).indexes;
+        }
+
+        Tensor correction;
+        using (no_grad())
+        {
+            // Exact minus expanded at the winners, a constant: the values become exact, the gradient stays the expansion's.
+            var exact = ExactSquaredEuclidean(queries.detach(), support.detach(), indices);
+            correction = zeros_like(squared).scatter_(1, indices, exact.sub_(squared.detach().gather(1, indices)));
+        }
+
+        return squared.add(correction);
     }
 
     private static Tensor Cosine(Tensor queries, Tensor support)

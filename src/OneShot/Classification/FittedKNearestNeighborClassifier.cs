@@ -8,18 +8,18 @@ namespace OneShot.Classification;
 /// <remarks>
 /// <para>
 /// For each query the k nearest support embeddings (ties by support order) vote for their classes. A class's
-/// <see cref="LabelScore.Distance"/> is the distance to its nearest support embedding. Its probability is its
+/// score (<see cref="ScoreKind.Distance"/>) is the distance to its nearest support embedding. Its probability is its
 /// share of the votes tempered by the temperature, <c>vote^(1/T) / Σ vote^(1/T)</c> (a softmax over
 /// <c>log(vote) / T</c>): with weighted votes and k = 1 that is a softmax over negative log distances; classes
-/// with no vote among the k neighbours get probability 0. Candidates are ordered by vote, then distance, then
-/// first appearance in the support labels, so ties are broken deterministically.
+/// with no vote among the k neighbours get probability 0. Candidates are ordered by probability (that is by vote),
+/// then distance, then first appearance in the support labels, so ties are broken deterministically.
 /// </para>
 /// <para>
-/// <see cref="Predict"/> and <see cref="PredictProbabilities"/> are safe to call from many threads at once;
-/// <see cref="Dispose"/> is not.
+/// <see cref="FittedClassifier{TOptions}.Predict"/> and <see cref="FittedClassifier{TOptions}.PredictProbabilities"/> are safe to call
+/// from many threads at once; <see cref="FittedClassifier{TOptions}.Dispose()"/> is not.
 /// </para>
 /// </remarks>
-public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
+public sealed class FittedKNearestNeighborClassifier : FittedClassifier<KNearestNeighborOptions>
 {
     /// <summary>The ε in distance-weighted votes <c>1 / (distance + ε)</c>, so an exact match has a finite weight.</summary>
     public const double WeightEpsilon = 1e-6;
@@ -28,103 +28,62 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
     internal const long DefaultChunkElements = 4L << 20;
 
     private readonly Tensor _support;
-    private readonly string[] _classes;
     private readonly int[] _classIndices;
-    private bool _disposed;
 
     internal FittedKNearestNeighborClassifier(KNearestNeighborOptions options, SupportSet support, Tensor embeddings)
+        : base(options, support.Classes, support.EmbeddingSize, ScoreKind.Distance)
     {
-        Options = options;
-        _classes = support.Classes;
         _classIndices = support.ClassIndices;
         _support = embeddings;
-        EmbeddingSize = support.EmbeddingSize;
     }
-
-    /// <inheritdoc cref="IFittedClassifier.Options" />
-    public KNearestNeighborOptions Options { get; }
 
     /// <summary>Above this many query-support distances a prediction walks the support set in chunks (tests lower it).</summary>
     internal long ChunkElements { get; set; } = DefaultChunkElements;
 
     /// <inheritdoc />
-    ClassifierOptions IFittedClassifier.Options => Options;
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Classes => _classes;
-
-    /// <inheritdoc />
-    public int EmbeddingSize { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Prediction> Predict(Tensor queries)
+    protected override ClassScores Score(Tensor queries)
     {
-        var scores = Score(queries, out int q);
-        var predictions = new Prediction[q];
-        for (int i = 0; i < q; i++)
+        var rows = ScoreRows(queries);
+        int c = Classes.Count;
+        var scores = new float[rows.Length * c];
+        var probabilities = new float[rows.Length * c];
+        for (int i = 0; i < rows.Length; i++)
         {
-            var row = scores[i];
-            predictions[i] = PredictionBuilder.Build(_classes, Options, row.Distances, row.Probabilities, row.Order);
+            rows[i].Distances.CopyTo(scores, i * c);
+            rows[i].Probabilities.CopyTo(probabilities, i * c);
         }
 
-        return predictions;
+        return new ClassScores(rows.Length, scores, probabilities);
     }
 
     /// <inheritdoc />
-    public Tensor PredictProbabilities(Tensor queries)
-    {
-        var scores = Score(queries, out int q);
-        int c = _classes.Length;
-        var flat = new float[q * c];
-        for (int i = 0; i < q; i++)
-        {
-            scores[i].Probabilities.CopyTo(flat, i * c);
-        }
+    protected override void Dispose(bool disposing) => _support.Dispose();
 
-        return tensor(flat, [q, c]);
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
+    private Row[] ScoreRows(Tensor q)
     {
-        if (!_disposed)
-        {
-            _disposed = true;
-            _support.Dispose();
-        }
-    }
-
-    private Row[] Score(Tensor queries, out int count)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         int s = _classIndices.Length;
-        using (var scope = NewDisposeScope())
-        using (var noGrad = no_grad())
+        int count = (int)q.shape[0];
+        if ((long)count * s > ChunkElements)
         {
-            var q = SupportSet.PrepareQueries(queries, EmbeddingSize);
-            count = (int)q.shape[0];
-            if ((long)count * s > ChunkElements)
-            {
-                return ScoreChunked(q, count);
-            }
-
-            float[] d = Distances.Compute(q, _support, Options.Metric).contiguous().data<float>().ToArray();
-            var rows = new Row[count];
-            for (int i = 0; i < count; i++)
-            {
-                var distances = d.AsSpan(i * s, s);
-                int[] neighbors = NearestIndices(distances, Math.Min(Options.K, s));
-                var neighborDistances = new float[neighbors.Length];
-                for (int n = 0; n < neighbors.Length; n++)
-                {
-                    neighborDistances[n] = distances[neighbors[n]];
-                }
-
-                rows[i] = ScoreRow(NearestPerClass(distances), neighbors, neighborDistances);
-            }
-
-            return rows;
+            return ScoreChunked(q, count);
         }
+
+        float[] d = Distances.Compute(q, _support, Options.Metric).contiguous().data<float>().ToArray();
+        var rows = new Row[count];
+        for (int i = 0; i < count; i++)
+        {
+            var distances = d.AsSpan(i * s, s);
+            int[] neighbors = NearestIndices(distances, Math.Min(Options.K, s));
+            var neighborDistances = new float[neighbors.Length];
+            for (int n = 0; n < neighbors.Length; n++)
+            {
+                neighborDistances[n] = distances[neighbors[n]];
+            }
+
+            rows[i] = ScoreRow(NearestPerClass(distances), neighbors, neighborDistances);
+        }
+
+        return rows;
     }
 
     /// <summary>
@@ -133,7 +92,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
     /// </summary>
     private Row[] ScoreChunked(Tensor q, int count)
     {
-        int s = _classIndices.Length, c = _classes.Length, k = Math.Min(Options.K, s);
+        int s = _classIndices.Length, c = Classes.Count, k = Math.Min(Options.K, s);
         long chunk = Math.Max(k, ChunkElements / Math.Max(1, count));
 
         // Support rows grouped by class (stable), so that each class is one column range of every chunk.
@@ -187,7 +146,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
 
     private float[] NearestPerClass(ReadOnlySpan<float> distances)
     {
-        var nearest = new float[_classes.Length];
+        var nearest = new float[Classes.Count];
         Array.Fill(nearest, float.PositiveInfinity);
         for (int j = 0; j < distances.Length; j++)
         {
@@ -203,7 +162,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
 
     private Row ScoreRow(float[] nearest, int[] neighbors, float[] neighborDistances)
     {
-        int c = _classes.Length;
+        int c = Classes.Count;
         var votes = new double[c];
         for (int n = 0; n < neighbors.Length; n++)
         {
@@ -219,12 +178,7 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
 
         double total = tempered.Sum();
         var probabilities = tempered.Select(t => (float)(t / total)).ToArray();
-        int[] order = Enumerable.Range(0, c).ToArray();
-        Array.Sort(order, (a, b) =>
-            votes[a] != votes[b] ? votes[b].CompareTo(votes[a])
-            : nearest[a] != nearest[b] ? nearest[a].CompareTo(nearest[b])
-            : a.CompareTo(b));
-        return new Row(nearest, probabilities, order);
+        return new Row(nearest, probabilities);
     }
 
     /// <summary>The indices of the <paramref name="k"/> smallest distances, ties to the lower index.</summary>
@@ -253,5 +207,5 @@ public sealed class FittedKNearestNeighborClassifier : IFittedClassifier
         return best;
     }
 
-    private readonly record struct Row(float[] Distances, float[] Probabilities, int[] Order);
+    private readonly record struct Row(float[] Distances, float[] Probabilities);
 }

@@ -24,6 +24,9 @@ public sealed record KNearestNeighborOptions : ClassifierOptions
             : throw new ArgumentOutOfRangeException(nameof(Weighting), value, "Unknown neighbour weighting.");
     }
 
+    /// <summary>1: votes are shared as counted, whatever the metric.</summary>
+    protected override double DefaultTemperature => 1.0;
+
     /// <inheritdoc />
     public override IFewShotClassifier CreateClassifier() => new KNearestNeighborClassifier(this);
 }

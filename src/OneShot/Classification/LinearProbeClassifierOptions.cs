@@ -5,9 +5,10 @@ namespace OneShot.Classification;
 /// probe), trained with full-batch Adam for a fixed number of steps.
 /// </summary>
 /// <remarks>
-/// <see cref="ClassifierOptions.Metric"/> is not used. A prediction's distance to a class is its cross-entropy
-/// <c>−log p</c> at temperature 1, so <see cref="ClassifierOptions.UnknownThreshold"/> rejects a query whose best class
-/// has <c>p &lt; exp(−threshold)</c>; probabilities are <c>softmax(logits / Temperature)</c>.
+/// <see cref="ClassifierOptions.Metric"/> is not used. A prediction's score for a class is its cross-entropy
+/// <c>−log p</c> at temperature 1 (<see cref="ScoreKind.NegativeLogLikelihood"/>, not a distance), so
+/// <see cref="ClassifierOptions.UnknownThreshold"/> rejects a query whose best class has <c>p &lt; exp(−threshold)</c>;
+/// probabilities are <c>softmax(logits / Temperature)</c>, that is <c>softmax(−score / Temperature)</c>.
 /// </remarks>
 public sealed record LinearProbeClassifierOptions : ClassifierOptions
 {
@@ -42,6 +43,9 @@ public sealed record LinearProbeClassifierOptions : ClassifierOptions
             ? value
             : throw new ArgumentOutOfRangeException(nameof(WeightDecay), value, "WeightDecay must be finite and not negative.");
     }
+
+    /// <summary>1: the logits are used as trained, whatever the metric.</summary>
+    protected override double DefaultTemperature => 1.0;
 
     /// <inheritdoc />
     public override IFewShotClassifier CreateClassifier() => new LinearProbeClassifier(this);

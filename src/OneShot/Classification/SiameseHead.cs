@@ -58,8 +58,14 @@ public sealed class SiameseHead
         return new SiameseHead(SiameseHeadKind.Koch, null, [.. weights], bias);
     }
 
-    /// <summary>The distance the classifiers report for a score: 1 − probability (Koch) or the Euclidean distance (contrastive).</summary>
-    public double ToDistance(double score) => Kind == SiameseHeadKind.Koch ? 1 - score : -score;
+    /// <summary>
+    /// What a <see cref="SiameseClassifier"/> reports as a class's score with this head: the Euclidean distance
+    /// (<see cref="ScoreKind.Distance"/>, contrastive) or the pair probability "same" (<see cref="ScoreKind.PairProbability"/>, Koch).
+    /// </summary>
+    public ScoreKind ScoreKind => Kind == SiameseHeadKind.Koch ? ScoreKind.PairProbability : ScoreKind.Distance;
+
+    /// <summary>The class score reported for a pair score: the pair score itself (Koch) or the distance −score (contrastive).</summary>
+    internal double ToClassScore(double pairScore) => Kind == SiameseHeadKind.Koch ? pairScore : -pairScore;
 
     /// <summary>Throws when embeddings of length <paramref name="embeddingSize"/> do not fit a Koch head.</summary>
     internal void EnsureFits(int embeddingSize, string argument)
@@ -75,14 +81,13 @@ public sealed class SiameseHead
     {
         var q = queries.detach().cpu().to_type(ScalarType.Float32);
         var s = support.detach().cpu().to_type(ScalarType.Float32);
-        var difference = q.unsqueeze(1) - s.unsqueeze(0);
         if (Kind == SiameseHeadKind.Contrastive)
         {
-            return difference.pow(2).sum(2).sqrt().neg();
+            return Distances.Compute(q, s, DistanceMetric.Euclidean).neg_();
         }
 
         var w = tensor(_kochWeights);
-        return difference.abs().matmul(w).add(KochBias).sigmoid();
+        return (q.unsqueeze(1) - s.unsqueeze(0)).abs_().matmul(w).add_(KochBias).sigmoid_();
     }
 
     /// <summary>The scores <c>[P]</c> of the row pairs (<paramref name="left"/>[i], <paramref name="right"/>[i]), float32 CPU, in the current dispose scope.</summary>

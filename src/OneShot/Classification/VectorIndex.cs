@@ -7,8 +7,8 @@ namespace OneShot.Classification;
 /// Exact nearest-neighbour search over enrolled vectors <c>[N,D]</c>: the <c>k</c> closest rows for each query.
 /// Norms (Euclidean) or normalised rows (cosine) are computed once at construction; a search walks the rows in
 /// chunks, so memory stays bounded by <c>queries × chunk</c> distances, with one matrix product per chunk
-/// (<c>‖q‖² + ‖x‖² − 2q·x</c>, or <c>1 − q̂·x̂</c>) and the per-chunk top-k merged into a running top-k.
-/// Distances equal <see cref="Distances.Compute"/> within float tolerance.
+/// (<c>‖x‖² − 2q·x</c>, or <c>−q̂·x̂</c>) and the per-chunk top-k merged into a running top-k. The k winners' Euclidean
+/// distances are then recomputed exactly as <c>‖q − x‖²</c> and re-ranked, so they equal <see cref="Distances.Compute"/>.
 /// </summary>
 public sealed class VectorIndex : IDisposable
 {
@@ -90,10 +90,8 @@ public sealed class VectorIndex : IDisposable
         bool cosine = Metric == DistanceMetric.Cosine;
         var query = queries.detach().cpu().contiguous();
         query = cosine ? nn.functional.normalize(query, p: 2, dim: 1) : query;
-        var queryNorms = cosine ? null : query.square().sum(1, keepdim: true);
 
-        // Scores are "smaller is nearer": ‖x‖² − 2q·x (‖q‖² is the same for a whole row, so it is added to the k
-        // winners only), or negated cosine similarity.
+        // Scores are "smaller is nearer": ‖x‖² − 2q·x (‖q‖² is the same for a whole row), or negated cosine similarity.
         (Tensor Values, Tensor Indices)? best = null;
         for (long start = 0; start < n; start += chunk)
         {
@@ -102,20 +100,22 @@ public sealed class VectorIndex : IDisposable
             var rows = _vectors.narrow(0, start, length);
             var scores = cosine
                 ? query.mm(rows.t()).neg_()
-                : addmm(_squaredNorms!.narrow(0, start, length).unsqueeze(0), query, rows.t(), beta: 1, alpha: -2);
+                : Distances.ExpansionWithoutQueryNorms(query, rows, _squaredNorms!.narrow(0, start, length));
             var (values, indices) = ChunkTopK.Merge(best, scores, start, kk);
             best = (values.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
         }
 
         var (bestScores, bestIndices) = best!.Value;
-
-        var distances = Metric switch
+        if (cosine)
         {
-            DistanceMetric.SquaredEuclidean => bestScores.add(queryNorms!).clamp_min_(0),
-            DistanceMetric.Euclidean => bestScores.add(queryNorms!).clamp_min_(0).sqrt_(),
-            _ => bestScores.add(1).clamp_(0, 2),
-        };
-        return (distances.MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
+            return (bestScores.add(1).clamp_(0, 2).MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
+        }
+
+        // The winners re-ranked by their exact distances.
+        var (exact, order) = Distances.ExactSquaredEuclidean(query, _vectors, bestIndices).sort(dim: 1, stable: true);
+        var reranked = bestIndices.gather(1, order);
+        var distances = Metric == DistanceMetric.Euclidean ? exact.sqrt_() : exact;
+        return (distances.MoveToOuterDisposeScope(), reranked.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />

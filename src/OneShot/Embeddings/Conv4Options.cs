@@ -43,5 +43,5 @@ public sealed record Conv4Options : BackboneOptions
     public override int GetHashCode() => ToCanonicalString().GetHashCode(StringComparison.Ordinal);
 
     /// <inheritdoc />
-    internal override nn.Module<Tensor, Tensor> Build(int inChannels) => new Conv4(inChannels, _widths);
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new Conv4(inChannels, _widths);
 }

@@ -45,5 +45,5 @@ public sealed record ResNet12Options : BackboneOptions
     public override int GetHashCode() => ToCanonicalString().GetHashCode(StringComparison.Ordinal);
 
     /// <inheritdoc />
-    internal override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet12(inChannels, _widths);
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet12(inChannels, _widths);
 }

@@ -28,5 +28,5 @@ public sealed record ResNet18Options : BackboneOptions
     public override string ToCanonicalString() => string.Empty;
 
     /// <inheritdoc />
-    internal override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet18(inChannels);
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet18(inChannels);
 }

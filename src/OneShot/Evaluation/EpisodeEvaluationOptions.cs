@@ -1,10 +1,11 @@
+using OneShot.Classification;
 using OneShot.Training;
 
 namespace OneShot.Evaluation;
 
 /// <summary>
 /// The protocol of an episode evaluation. Defaults are the standard few-shot protocol:
-/// 5-way 1-shot with 15 queries per class over 1,000 episodes, seed 1.
+/// 5-way 1-shot with 15 queries per class over 1,000 episodes, seed 1, nearest prototype with squared Euclidean distance.
 /// </summary>
 public sealed record EpisodeEvaluationOptions
 {
@@ -12,7 +13,7 @@ public sealed record EpisodeEvaluationOptions
     private readonly int _shot = 1;
     private readonly int _query = 15;
     private readonly int _episodes = 1000;
-    private readonly double _cosineScale = PrototypicalLoss.DefaultCosineScale;
+    private readonly ClassifierOptions _classifier = new PrototypeClassifierOptions();
 
     /// <summary>Classes per episode N. Default 5.</summary>
     public int Way { get => _way; init => _way = AtLeast(value, 2, nameof(Way)); }
@@ -29,14 +30,15 @@ public sealed record EpisodeEvaluationOptions
     /// <summary>Fixes the episodes: episode e is drawn from (Seed, e), as <see cref="EpisodeSampler.Sample(int, long)"/> does. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>How queries are compared with the prototypes. Default squared Euclidean.</summary>
-    public PrototypicalMetric Metric { get; init; } = PrototypicalMetric.SquaredEuclidean;
-
-    /// <summary>The factor on cosine similarities; it does not change the nearest prototype. Default 10.</summary>
-    public double CosineScale
+    /// <summary>
+    /// The few-shot method measured: each episode fits <see cref="ClassifierOptions.CreateClassifier"/> to the support
+    /// embeddings and predicts the queries; a query counts as right when its predicted label is its class (an open-set
+    /// rejection counts as wrong). Default: <see cref="PrototypeClassifierOptions"/> (nearest prototype, squared Euclidean).
+    /// </summary>
+    public ClassifierOptions Classifier
     {
-        get => _cosineScale;
-        init => _cosineScale = double.IsFinite(value) && value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(CosineScale), value, "CosineScale must be a positive finite number.");
+        get => _classifier;
+        init => _classifier = value ?? throw new ArgumentNullException(nameof(Classifier));
     }
 
     /// <summary>

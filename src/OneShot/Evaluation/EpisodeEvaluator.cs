@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Training;
@@ -7,9 +9,10 @@ using static TorchSharp.torch;
 namespace OneShot.Evaluation;
 
 /// <summary>
-/// Measures few-shot accuracy the standard way: over E seeded N-way K-shot Q-query episodes, classify each query by
-/// its nearest prototype (mean support embedding) and report the mean per-episode accuracy with its 95% confidence
-/// interval (see <see cref="ConfidenceInterval"/>).
+/// Measures few-shot accuracy the standard way: over E seeded N-way K-shot Q-query episodes, fit the few-shot method of
+/// <see cref="EpisodeEvaluationOptions.Classifier"/> (any <see cref="IFewShotClassifier"/>; by default the nearest
+/// prototype) to the support embeddings, classify each query, and report the mean per-episode accuracy with its 95%
+/// confidence interval (see <see cref="ConfidenceInterval"/>).
 /// </summary>
 /// <remarks>
 /// Episodes are those of <see cref="EpisodeSampler.Sample(int, long)"/> for the seed, so a result can be reproduced
@@ -27,7 +30,7 @@ public sealed class EpisodeEvaluator
     /// <summary>The protocol.</summary>
     public EpisodeEvaluationOptions Options { get; }
 
-    /// <summary>Evaluates <paramref name="embedder"/> on episodes drawn from <paramref name="dataset"/>.</summary>
+    /// <summary>Evaluates <paramref name="embedder"/> with the method of <see cref="EpisodeEvaluationOptions.Classifier"/> on episodes drawn from <paramref name="dataset"/>.</summary>
     /// <param name="embedder">The embedder to measure.</param>
     /// <param name="dataset">The (usually unseen) classes to draw episodes from.</param>
     /// <param name="progress">Receives a report after every episode.</param>
@@ -51,7 +54,9 @@ public sealed class EpisodeEvaluator
         long imagesInEpisodes = (long)o.Episodes * o.Way * (o.Shot + o.Query);
         bool embedAll = o.EmbedAllOnce ?? imagesInEpisodes >= imagesInDataset;
         using var cache = embedAll ? DatasetEmbeddings.Build(embedder, dataset, sampler.EligibleClasses, cancellationToken) : null;
-        using var labels = EpisodeSampler.Labels(o.Way, o.Query);
+        var classifier = o.Classifier.CreateClassifier();
+        string[] names = [.. Enumerable.Range(0, o.Way).Select(c => c.ToString(CultureInfo.InvariantCulture))];
+        string[] supportLabels = [.. Enumerable.Range(0, o.Way * o.Shot).Select(i => names[i / o.Shot])];
 
         var accuracies = new double[o.Episodes];
         double sum = 0;
@@ -74,9 +79,14 @@ public sealed class EpisodeEvaluator
                     query = embeddings.narrow(0, episode.Support.shape[0], episode.Query.shape[0]);
                 }
 
-                var prototypes = support.view(o.Way, o.Shot, -1).mean(new long[] { 1 });
-                var predicted = PrototypicalLoss.Logits(query, prototypes, o.Metric, o.CosineScale).argmax(1);
-                long correct = predicted.eq(labels).sum().item<long>();
+                using var fitted = classifier.Fit(support, supportLabels);
+                var predictions = fitted.Predict(query);
+                int correct = 0;
+                for (int i = 0; i < predictions.Count; i++)
+                {
+                    correct += predictions[i].Label == names[i / o.Query] ? 1 : 0;
+                }
+
                 accuracies[e] = (double)correct / (o.Way * o.Query);
             }
 
@@ -90,6 +100,6 @@ public sealed class EpisodeEvaluator
         }
 
         var ci = ConfidenceInterval.Compute(accuracies);
-        return new EvaluationResult(ci.Mean, ci.HalfWidth95, ci.StandardDeviation, o.Way, o.Shot, o.Query, o.Episodes, o.Seed, o.Metric, clock.Elapsed);
+        return new EvaluationResult(ci.Mean, ci.HalfWidth95, ci.StandardDeviation, o.Way, o.Shot, o.Query, o.Episodes, o.Seed, o.Classifier, clock.Elapsed);
     }
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
-using OneShot.Training;
+using OneShot.Classification;
 
 namespace OneShot.Evaluation;
 
-/// <summary>The accuracy of an embedder over few-shot episodes, with the protocol that produced it.</summary>
+/// <summary>The accuracy of an embedder and a few-shot method over episodes, with the protocol that produced it.</summary>
 /// <param name="Accuracy">The mean per-episode query accuracy, 0..1.</param>
 /// <param name="Ci95">The 95% confidence half-width of <paramref name="Accuracy"/>, 1.96·sd/√E (sample sd), 0..1.</param>
 /// <param name="StandardDeviation">The sample standard deviation of the per-episode accuracies.</param>
@@ -12,7 +12,7 @@ namespace OneShot.Evaluation;
 /// <param name="Query">Query items per class.</param>
 /// <param name="Episodes">The number of episodes.</param>
 /// <param name="Seed">The seed that fixes the episodes.</param>
-/// <param name="Metric">How queries were compared with prototypes.</param>
+/// <param name="Classifier">The few-shot method that classified the queries.</param>
 /// <param name="WallTime">How long the evaluation took.</param>
 public sealed record EvaluationResult(
     double Accuracy,
@@ -23,7 +23,7 @@ public sealed record EvaluationResult(
     int Query,
     int Episodes,
     int Seed,
-    PrototypicalMetric Metric,
+    ClassifierOptions Classifier,
     TimeSpan WallTime)
 {
     /// <summary>The protocol and the result, for example <c>5-way 1-shot, 15 queries/class, 1000 episodes, seed 1: 98.14% ± 0.17% (95% CI)</c>.</summary>

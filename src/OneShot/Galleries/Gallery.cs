@@ -18,12 +18,18 @@ namespace OneShot.Galleries;
 /// Concurrent classifications give the same results as serial ones.
 /// </para>
 /// <para>
-/// The gallery does not own the embedder: dispose it after the gallery. Do not change the embedder's weights
-/// while a gallery uses it (<see cref="Save(string)"/> checks and refuses).
+/// Ownership follows the library's rule, "the caller owns what it passes in; a type that creates an embedder owns
+/// it": the gallery never creates an embedder, so it never disposes one; dispose the embedder after the gallery. Do
+/// not change the embedder's weights while a gallery uses it (<see cref="Save(string)"/> checks and refuses).
+/// </para>
+/// <para>
+/// The classifier (<see cref="GalleryOptions.Classifier"/>) is saved with the gallery and used again by
+/// <see cref="Load"/>; a file of an older format, which has none, loads with the default prototype classifier.
 /// </para>
 /// </remarks>
 public sealed class Gallery : IDisposable
 {
+    private static readonly ClassifierOptions DefaultClassifier = new PrototypeClassifierOptions();
     private readonly GalleryState _state;
     private const int PipelineThreshold = 64;
     private readonly IEmbedder _embedder;
@@ -32,7 +38,7 @@ public sealed class Gallery : IDisposable
     private readonly SortedDictionary<string, string> _properties = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty gallery for embeddings from <paramref name="embedder"/>.</summary>
-    /// <param name="embedder">Turns enrolled and queried images into embeddings; not owned by the gallery.</param>
+    /// <param name="embedder">Turns enrolled and queried images into embeddings; the caller's (not disposed by the gallery).</param>
     /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
     public Gallery(IEmbedder embedder, GalleryOptions? options = null)
         : this(embedder, options, embedder?.GetFingerprint()!)
@@ -83,7 +89,7 @@ public sealed class Gallery : IDisposable
         }
     }
 
-    /// <summary>Reads what the gallery file at <paramref name="path"/> holds without an embedder: fingerprint, classes, counts, properties.</summary>
+    /// <summary>Reads what the gallery file at <paramref name="path"/> holds without an embedder: fingerprint, classes, counts, properties, classifier.</summary>
     /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static GalleryInfo ReadInfo(string path)
@@ -100,14 +106,21 @@ public sealed class Gallery : IDisposable
             content.Fingerprint,
             content.EmbeddingSize,
             content.Labels.Select((l, i) => new KeyValuePair<string, int>(l, counts[i])).ToArray(),
-            content.Properties);
+            content.Properties,
+            content.ClassifierJson is null ? null : ReadClassifier(path, content.ClassifierJson));
     }
 
     /// <summary>Loads a gallery saved by <see cref="Save(string)"/>, checking that it was built with <paramref name="embedder"/>.</summary>
     /// <param name="path">The gallery file.</param>
-    /// <param name="embedder">The embedder to classify with; its fingerprint must equal the file's.</param>
-    /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
-    /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
+    /// <param name="embedder">The embedder to classify with (the caller's); its fingerprint must equal the file's.</param>
+    /// <param name="options">
+    /// The classifier. Null (the default) uses the classifier saved in the file, or nearest prototype with squared
+    /// Euclidean distance when the file has none (formats 1 and 2).
+    /// </param>
+    /// <exception cref="GalleryFormatException">
+    /// The file is not a gallery, is newer, truncated or corrupt, or its classifier cannot be read (for example an
+    /// outside method whose codec is not registered with <see cref="ClassifierRegistry.Register"/>).
+    /// </exception>
     /// <exception cref="EmbedderMismatchException">The file was built with a different embedder.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static Gallery Load(string path, IEmbedder embedder, GalleryOptions? options = null)
@@ -128,6 +141,7 @@ public sealed class Gallery : IDisposable
                 $"The gallery file '{path}' holds {content.EmbeddingSize}-value embeddings but its embedder produces {embedder.EmbeddingSize}.");
         }
 
+        options ??= content.ClassifierJson is null ? null : new GalleryOptions { Classifier = ReadClassifier(path, content.ClassifierJson) };
         var gallery = new Gallery(embedder, options, expected);
         foreach (var (key, value) in content.Properties)
         {
@@ -287,10 +301,11 @@ public sealed class Gallery : IDisposable
 
     /// <summary>
     /// Saves the gallery to <paramref name="path"/> in one file (format version, embedder fingerprint, labels,
-    /// embeddings, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
+    /// embeddings, the classifier as JSON unless it is the default prototype classifier, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
     /// mid-save leaves the previous file intact.
     /// </summary>
     /// <exception cref="InvalidOperationException">The embedder's weights changed since the gallery was created.</exception>
+    /// <exception cref="ArgumentException">The classifier is an outside method whose codec is not registered with <see cref="ClassifierRegistry.Register"/>.</exception>
     public void Save(string path) => Save(path, wrapStream: null);
 
     /// <summary>Disposes the fitted classifier. Call when no other call is in flight; the embedder is not disposed.</summary>
@@ -301,7 +316,9 @@ public sealed class Gallery : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var properties = Properties;
-        var content = _state.Read(store => store.ToContent(Fingerprint, properties));
+        // The default classifier is stored as "none", which every format reads as the default.
+        string? classifier = Options.Classifier == DefaultClassifier ? null : ClassifierRegistry.ToJson(Options.Classifier);
+        var content = _state.Read(store => store.ToContent(Fingerprint, properties)) with { ClassifierJson = classifier };
         var current = _embedder.GetFingerprint();
         if (current != Fingerprint)
         {
@@ -310,6 +327,18 @@ public sealed class Gallery : IDisposable
         }
 
         AtomicFile.Write(path, stream => GalleryFile.Write(wrapStream?.Invoke(stream) ?? stream, content));
+    }
+
+    private static ClassifierOptions ReadClassifier(string path, string json)
+    {
+        try
+        {
+            return ClassifierRegistry.FromJson(json);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new GalleryFormatException(path, $"The gallery file '{path}' holds a classifier that cannot be read: {e.Message}", e);
+        }
     }
 
     private void Add(string label, Tensor embeddings) =>

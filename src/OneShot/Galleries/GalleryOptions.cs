@@ -2,16 +2,20 @@ using OneShot.Classification;
 
 namespace OneShot.Galleries;
 
-/// <summary>How a <see cref="Gallery"/> classifies. Not stored in gallery files: choose them again when loading.</summary>
+/// <summary>
+/// How a <see cref="Gallery"/> classifies. Saved in gallery files (format 3) as JSON by <see cref="ClassifierRegistry"/>;
+/// <see cref="Gallery.Load"/> uses the saved classifier unless the caller passes options.
+/// </summary>
 public sealed record GalleryOptions
 {
     private readonly ClassifierOptions _classifier = new PrototypeClassifierOptions();
 
     /// <summary>
-    /// The classifier and its settings: <see cref="PrototypeClassifierOptions"/> (the default: nearest class mean,
-    /// squared Euclidean distance, temperature 1, top-5, no open-set threshold) or
-    /// <see cref="KNearestNeighborOptions"/> (k, vote weighting), each with metric, temperature, top-k and
-    /// open-set threshold.
+    /// The few-shot method and its settings: <see cref="PrototypeClassifierOptions"/> (the default: nearest class mean,
+    /// squared Euclidean distance, temperature 1, top-5, no open-set threshold), <see cref="KNearestNeighborOptions"/>,
+    /// <see cref="LinearProbeClassifierOptions"/>, <see cref="CosineHeadClassifierOptions"/>,
+    /// <see cref="SiameseClassifierOptions"/> or an outside method registered with <see cref="ClassifierRegistry.Register"/>
+    /// (options of an unregistered type still classify, but <see cref="Gallery.Save(string)"/> refuses them).
     /// </summary>
     public ClassifierOptions Classifier
     {

@@ -4,10 +4,10 @@ using OneShot.Embeddings;
 namespace OneShot.Serialization;
 
 /// <summary>
-/// Writes and reads the <c>backbone</c> object of <c>model.json</c> for one architecture.
-/// New architectures (ResNet12, ResNet18) add a codec to <see cref="BackboneRegistry"/>.
+/// Writes and reads the <c>backbone</c> object of <c>model.json</c> for one architecture. Register an implementation
+/// with <see cref="BackboneRegistry.Register"/> so that <see cref="ModelFile"/> can save and load the architecture.
 /// </summary>
-internal interface IBackboneCodec
+public interface IBackboneCodec
 {
     /// <summary>The architecture name, as in <see cref="BackboneOptions.Architecture"/>.</summary>
     string Architecture { get; }

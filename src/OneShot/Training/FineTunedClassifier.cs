@@ -1,43 +1,45 @@
 using OneShot.Classification;
 using OneShot.Embeddings;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Training;
 
 /// <summary>
 /// The result of <see cref="FineTuner"/>: a fine-tuned embedder and a linear head over the support classes, which
-/// together classify images.
+/// together classify images. It is an <see cref="IFittedClassifier"/> over the embeddings of <see cref="Embedder"/>.
 /// </summary>
 /// <remarks>
-/// A class's distance is its cross-entropy <c>−log p</c>; probabilities are <c>softmax(logits)</c>; candidates are
-/// ordered by distance (ties go to the class that appeared first). <see cref="Predict"/> and
-/// <see cref="PredictProbabilities"/> are safe to call from many threads at once; <see cref="Dispose"/> is not.
+/// <para>
+/// <see cref="FittedClassifier{TOptions}.Predict"/> and <see cref="FittedClassifier{TOptions}.PredictProbabilities"/>
+/// take either images <c>[N,C,H,W]</c> (embedded with <see cref="Embedder"/> first) or embeddings <c>[Q,D]</c> made by
+/// <see cref="Embedder"/>. A class's score is its cross-entropy <c>−log p</c> (<see cref="ScoreKind.NegativeLogLikelihood"/>);
+/// probabilities are <c>softmax(logits / Temperature)</c> with the temperature of <see cref="FittedClassifier{TOptions}.Options"/>
+/// (1). Both are safe to call from many threads at once; <see cref="FittedClassifier{TOptions}.Dispose()"/> is not.
+/// </para>
+/// <para>
+/// Ownership follows the library's rule, "the caller owns what it passes in; a type that creates an embedder owns it":
+/// the copy <see cref="FineTuner"/> makes is owned (and disposed) by this classifier; with
+/// <see cref="FineTuningOptions.InPlace"/> the embedder is the caller's, who disposes it.
+/// </para>
 /// </remarks>
-public sealed class FineTunedClassifier : IDisposable
+public sealed class FineTunedClassifier : FittedClassifier<LinearProbeClassifierOptions>
 {
-    private readonly Tensor _weight;
-    private readonly Tensor _bias;
-    private readonly string[] _classes;
+    private readonly LinearHead _head;
     private readonly bool _ownsEmbedder;
-    private readonly ClassifierOptions _predictionOptions;
-    private bool _disposed;
 
     internal FineTunedClassifier(
         FineTuningOptions options, Embedder embedder, bool ownsEmbedder, string[] classes, Tensor weight, Tensor bias, FineTuningResult result)
+        : base(new LinearProbeClassifierOptions { TopK = options.TopK }, classes, (int)weight.shape[1], ScoreKind.NegativeLogLikelihood)
     {
-        Options = options;
+        FineTuning = options;
         Embedder = embedder;
         _ownsEmbedder = ownsEmbedder;
-        _classes = classes;
-        _weight = weight;
-        _bias = bias;
+        _head = new LinearHead(weight, bias);
         Result = result;
-        _predictionOptions = new LinearProbeClassifierOptions { TopK = options.TopK };
     }
 
     /// <summary>The recipe the classifier was fine-tuned with.</summary>
-    public FineTuningOptions Options { get; }
+    public FineTuningOptions FineTuning { get; }
 
     /// <summary>
     /// The fine-tuned embedder, in evaluation mode. Unless <see cref="FineTuningOptions.InPlace"/> was set it is a copy
@@ -46,69 +48,42 @@ public sealed class FineTunedClassifier : IDisposable
     /// </summary>
     public Embedder Embedder { get; }
 
-    /// <summary>The classes, in order of first appearance in the support labels; the columns of <see cref="PredictProbabilities"/>.</summary>
-    public IReadOnlyList<string> Classes => _classes;
-
     /// <summary>What the run did: steps per phase, the held-out set and the kept weights.</summary>
     public FineTuningResult Result { get; }
 
-    /// <summary>The head's weights <c>[C,D]</c> (rows in <see cref="Classes"/> order) as a new float32 CPU tensor owned by the caller.</summary>
+    /// <summary>The head's weights <c>[C,D]</c> (rows in <see cref="FittedClassifier{TOptions}.Classes"/> order) as a new float32 CPU tensor owned by the caller.</summary>
     public Tensor GetHeadWeights()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _weight.clone();
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _head.Weight.clone();
     }
 
     /// <summary>The head's biases <c>[C]</c> as a new float32 CPU tensor owned by the caller.</summary>
     public Tensor GetHeadBias()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _bias.clone();
-    }
-
-    /// <summary>Classifies each image.</summary>
-    /// <param name="images">Images <c>[N,C,H,W]</c> float32, shaped as <see cref="Embedder"/> expects.</param>
-    /// <returns>One prediction per image, in order.</returns>
-    /// <exception cref="ArgumentException">The images' shape or type does not fit the embedder.</exception>
-    public IReadOnlyList<Prediction> Predict(Tensor images)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var scope = NewDisposeScope();
-        var logits = Logits(images);
-        float[] distances = logits.log_softmax(1).neg().contiguous().data<float>().ToArray();
-        float[] probabilities = logits.softmax(1).contiguous().data<float>().ToArray();
-        return ScoredPredictions.Build(_classes, _predictionOptions, distances, probabilities);
-    }
-
-    /// <summary>The probability of every class for each image.</summary>
-    /// <param name="images">Images <c>[N,C,H,W]</c> float32, shaped as <see cref="Embedder"/> expects.</param>
-    /// <returns>A new float32 CPU tensor <c>[N,C]</c> owned by the caller; rows sum to 1; columns follow <see cref="Classes"/>.</returns>
-    public Tensor PredictProbabilities(Tensor images)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var scope = NewDisposeScope();
-        return Logits(images).softmax(1).contiguous().MoveToOuterDisposeScope();
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _head.Bias.clone();
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override ClassScores Score(Tensor queries) => _head.Score(queries, Options.Temperature);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
     {
-        if (!_disposed)
+        _head.Dispose();
+        if (_ownsEmbedder)
         {
-            _disposed = true;
-            _weight.Dispose();
-            _bias.Dispose();
-            if (_ownsEmbedder)
-            {
-                Embedder.Dispose();
-            }
+            Embedder.Dispose();
         }
     }
 
-    private Tensor Logits(Tensor images)
+    /// <summary>Images <c>[N,C,H,W]</c> are embedded first; embeddings <c>[Q,D]</c> are checked as usual.</summary>
+    private protected override Tensor PrepareQueries(Tensor queries)
     {
-        var embeddings = Embedder.Embed(images);
-        using var noGrad = no_grad();
-        return embeddings.matmul(_weight.t()).add(_bias);
+        ArgumentNullException.ThrowIfNull(queries);
+        return queries.dim() == 4
+            ? SupportSet.PrepareQueries(Embedder.Embed(queries), EmbeddingSize)
+            : SupportSet.PrepareQueries(queries, EmbeddingSize);
     }
 }

@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,18 +6,15 @@ namespace OneShot.Training;
 
 /// <summary>
 /// The loss of Prototypical Networks (Snell et al. 2017): class prototypes are the means of the support embeddings,
-/// each query gets a softmax over its logits to the prototypes (negative squared Euclidean distances, or scaled
-/// cosine similarities), and the loss is the mean cross-entropy against the query labels.
+/// each query gets a softmax over its logits to the prototypes, <c>−distance / temperature</c> (the same
+/// probabilities as <see cref="PrototypeClassifier"/>), and the loss is the mean cross-entropy against the query labels.
 /// </summary>
 /// <remarks>
 /// Everything is batched: prototypes by one matrix product with the one-hot support labels, distances by
-/// <c>|q|² + |p|² − 2 q·pᵀ</c>. Methods return fresh tensors owned by the caller and never dispose their arguments.
+/// <see cref="Distances.Compute"/>. Methods return fresh tensors owned by the caller and never dispose their arguments.
 /// </remarks>
 public static class PrototypicalLoss
 {
-    /// <summary>The default scale of cosine logits (a similarity of 1 becomes a logit of 10).</summary>
-    public const double DefaultCosineScale = 10.0;
-
     /// <summary>Computes the loss and accuracy of one episode.</summary>
     /// <param name="supportEmbeddings">Support embeddings <c>[S,D]</c>.</param>
     /// <param name="supportLabels">Support labels, int64 <c>[S]</c> in 0..<paramref name="way"/>-1; every label present.</param>
@@ -24,20 +22,20 @@ public static class PrototypicalLoss
     /// <param name="queryLabels">Query labels, int64 <c>[Q]</c> in 0..<paramref name="way"/>-1.</param>
     /// <param name="way">The number of classes N.</param>
     /// <param name="metric">How queries are compared with prototypes.</param>
-    /// <param name="cosineScale">The factor on cosine similarities (ignored for Euclidean).</param>
+    /// <param name="temperature">The softmax temperature (positive); null uses <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric.</param>
     public static PrototypicalLossResult Compute(
         Tensor supportEmbeddings,
         Tensor supportLabels,
         Tensor queryEmbeddings,
         Tensor queryLabels,
         int way,
-        PrototypicalMetric metric = PrototypicalMetric.SquaredEuclidean,
-        double cosineScale = DefaultCosineScale)
+        DistanceMetric metric = DistanceMetric.SquaredEuclidean,
+        double? temperature = null)
     {
         ArgumentNullException.ThrowIfNull(queryLabels);
         using var scope = NewDisposeScope();
         var prototypes = Prototypes(supportEmbeddings, supportLabels, way);
-        var logits = Logits(queryEmbeddings, prototypes, metric, cosineScale);
+        var logits = Logits(queryEmbeddings, prototypes, metric, temperature);
         var targets = queryLabels.to(logits.device);
         var loss = nn.functional.cross_entropy(logits, targets);
         double accuracy;
@@ -77,10 +75,14 @@ public static class PrototypicalLoss
     }
 
     /// <summary>
-    /// The logits <c>[Q,N]</c> of queries against prototypes: <c>-|q-p|²</c> for
-    /// <see cref="PrototypicalMetric.SquaredEuclidean"/>, <c>scale·cos(q,p)</c> for <see cref="PrototypicalMetric.Cosine"/>.
+    /// The logits <c>[Q,N]</c> of queries against prototypes: <c>−distance / temperature</c>, with the distances of
+    /// <see cref="Distances.Compute"/>.
     /// </summary>
-    public static Tensor Logits(Tensor queryEmbeddings, Tensor prototypes, PrototypicalMetric metric = PrototypicalMetric.SquaredEuclidean, double cosineScale = DefaultCosineScale)
+    /// <param name="queryEmbeddings">Query embeddings <c>[Q,D]</c>.</param>
+    /// <param name="prototypes">Prototypes <c>[N,D]</c>.</param>
+    /// <param name="metric">The distance.</param>
+    /// <param name="temperature">The softmax temperature (positive); null uses <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric.</param>
+    public static Tensor Logits(Tensor queryEmbeddings, Tensor prototypes, DistanceMetric metric = DistanceMetric.SquaredEuclidean, double? temperature = null)
     {
         ArgumentNullException.ThrowIfNull(queryEmbeddings);
         ArgumentNullException.ThrowIfNull(prototypes);
@@ -91,25 +93,13 @@ public static class PrototypicalLoss
                 nameof(prototypes));
         }
 
-        using var scope = NewDisposeScope();
-        Tensor logits;
-        switch (metric)
+        double t = temperature ?? ClassifierOptions.DefaultTemperatureFor(metric);
+        if (!double.IsFinite(t) || t <= 0)
         {
-            case PrototypicalMetric.SquaredEuclidean:
-                var q2 = queryEmbeddings.pow(2).sum(1, keepdim: true);
-                var p2 = prototypes.pow(2).sum(1).unsqueeze(0);
-                var squared = addmm(q2 + p2, queryEmbeddings, prototypes.t(), beta: 1, alpha: -2).clamp_min(0);
-                logits = squared.neg();
-                break;
-            case PrototypicalMetric.Cosine:
-                var qn = nn.functional.normalize(queryEmbeddings, p: 2, dim: 1);
-                var pn = nn.functional.normalize(prototypes, p: 2, dim: 1);
-                logits = qn.matmul(pn.t()).mul(cosineScale);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be finite and greater than 0.");
         }
 
-        return logits.MoveToOuterDisposeScope();
+        using var scope = NewDisposeScope();
+        return Distances.Compute(queryEmbeddings, prototypes, metric).div(-t).MoveToOuterDisposeScope();
     }
 }

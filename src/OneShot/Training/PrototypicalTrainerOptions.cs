@@ -1,4 +1,5 @@
 using System.Globalization;
+using OneShot.Classification;
 
 namespace OneShot.Training;
 
@@ -15,7 +16,7 @@ public sealed record PrototypicalTrainerOptions
     private readonly double _learningRate = 1e-3;
     private readonly int _lrStepEpisodes = 2000;
     private readonly double _lrGamma = 0.5;
-    private readonly double _cosineScale = PrototypicalLoss.DefaultCosineScale;
+    private readonly double? _temperature;
     private readonly int _validationInterval = 500;
     private readonly int _validationEpisodes = 100;
     private readonly int _validationWay = 5;
@@ -50,10 +51,14 @@ public sealed record PrototypicalTrainerOptions
     }
 
     /// <summary>How queries are compared with prototypes. Default squared Euclidean.</summary>
-    public PrototypicalMetric Metric { get; init; } = PrototypicalMetric.SquaredEuclidean;
+    public DistanceMetric Metric { get; init; } = DistanceMetric.SquaredEuclidean;
 
-    /// <summary>The factor on cosine similarities when <see cref="Metric"/> is cosine. Default 10.</summary>
-    public double CosineScale { get => _cosineScale; init => _cosineScale = Positive(value, nameof(CosineScale)); }
+    /// <summary>
+    /// The softmax temperature of the loss, as in <see cref="ClassifierOptions.Temperature"/>: logits are
+    /// <c>−distance / Temperature</c>. Default <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric (0.1 for
+    /// cosine, which is the usual logit scale of 10; 1 for squared Euclidean).
+    /// </summary>
+    public double Temperature { get => _temperature ?? ClassifierOptions.DefaultTemperatureFor(Metric); init => _temperature = Positive(value, nameof(Temperature)); }
 
     /// <summary>Validate every this many episodes (and after the last one) when a validation set is given. Default 500.</summary>
     public int ValidationInterval { get => _validationInterval; init => _validationInterval = AtLeast(value, 1, nameof(ValidationInterval)); }
@@ -102,7 +107,7 @@ public sealed record PrototypicalTrainerOptions
     /// <summary>The settings a resumed run must share with its checkpoint for the continuation to be exact.</summary>
     internal string ToRecipeString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"way={Way};shot={Shot};query={Query};lr={LearningRate:R};lrstep={LrStepEpisodes};gamma={LrGamma:R};metric={Metric};cos={CosineScale:R};seed={Seed}");
+        $"way={Way};shot={Shot};query={Query};lr={LearningRate:R};lrstep={LrStepEpisodes};gamma={LrGamma:R};metric={Metric};temperature={Temperature:R};seed={Seed}");
 
     private static int AtLeast(int value, int minimum, string name) =>
         value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");

@@ -153,7 +153,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         var embeddings = _embedder.Forward(images);
         var support = embeddings.narrow(0, 0, supportCount);
         var query = embeddings.narrow(0, supportCount, embeddings.shape[0] - supportCount);
-        using var result = PrototypicalLoss.Compute(support, batch.SupportLabels, query, batch.QueryLabels, batch.Way, _options.Metric, _options.CosineScale);
+        using var result = PrototypicalLoss.Compute(support, batch.SupportLabels, query, batch.QueryLabels, batch.Way, _options.Metric, _options.Temperature);
         _optimizer.zero_grad();
         result.Loss.backward();
         _optimizer.step();
@@ -183,7 +183,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
                     batch.QueryLabels,
                     batch.Way,
                     _options.Metric,
-                    _options.CosineScale);
+                    _options.Temperature);
                 loss += result.Loss.item<float>();
                 accuracy += result.Accuracy;
             }

@@ -32,7 +32,7 @@ public sealed class SiameseTrainer
     public SiameseTrainerOptions Options { get; }
 
     /// <summary>Trains <paramref name="embedder"/> in place on pairs from <paramref name="train"/>.</summary>
-    /// <param name="embedder">The embedder to train; its network is left in evaluation mode and the returned model wraps it.</param>
+    /// <param name="embedder">The embedder to train; its network is left in evaluation mode and the returned model wraps it (the embedder stays the caller's).</param>
     /// <param name="train">The training classes.</param>
     /// <param name="validation">Optional held-out classes whose pairs calibrate the threshold after training.</param>
     /// <param name="progress">Receives a report after every step.</param>

@@ -5,7 +5,8 @@ namespace OneShot.Training;
 
 /// <summary>The outcome of <see cref="SiameseTrainer.Train"/>.</summary>
 /// <param name="Model">
-/// The trained model. It wraps the embedder passed to the trainer (disposing either disposes the embedder) and
+/// The trained model. It wraps the embedder passed to the trainer, which stays the caller's (the caller owns what it
+/// passes in: dispose the embedder after the model), and
 /// holds the trained head and the threshold: calibrated at the equal error rate on validation pairs when a
 /// validation set was given, otherwise the head's default.
 /// </param>

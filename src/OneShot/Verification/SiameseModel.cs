@@ -12,30 +12,38 @@ namespace OneShot.Verification;
 /// </summary>
 /// <remarks>
 /// Scores are higher for more alike pairs: the Koch head's probability "same", or the contrastive head's negative
-/// Euclidean distance. A pair is "same" when <c>score &gt;= Threshold</c>. The model owns (and disposes) its
-/// embedder. <see cref="Score"/> and <see cref="Verify(Tensor, Tensor)"/> are safe to call from many threads;
+/// Euclidean distance. A pair is "same" when <c>score &gt;= Threshold</c>. Ownership follows the library's rule,
+/// "the caller owns what it passes in; a type that creates an embedder owns it": an embedder given to the constructor
+/// stays the caller's (dispose it after the model); the embedder <see cref="Load"/> creates is owned and disposed by the model. <see cref="Score"/> and <see cref="Verify(Tensor, Tensor)"/> are safe to call from many threads;
 /// <see cref="Calibrate"/>, <see cref="SetThreshold"/> and <see cref="Dispose"/> are not.
 /// </remarks>
 public sealed class SiameseModel : IDisposable
 {
+    private readonly bool _ownsEmbedder;
     private bool _disposed;
 
-    /// <summary>Creates a model that takes ownership of <paramref name="embedder"/>.</summary>
-    /// <param name="embedder">The embedder; disposed with the model.</param>
+    /// <summary>Creates a model over <paramref name="embedder"/>, which stays the caller's.</summary>
+    /// <param name="embedder">The embedder; not disposed by the model (dispose it after the model).</param>
     /// <param name="head">The pair head; a Koch head must have one weight per embedding value.</param>
     /// <param name="calibration">The threshold; null uses <see cref="SiameseHead.DefaultThreshold"/>.</param>
     /// <exception cref="ArgumentException">The Koch head does not fit the embedding size.</exception>
     public SiameseModel(Embedder embedder, SiameseHead head, ThresholdCalibrationResult? calibration = null)
+        : this(embedder, head, calibration, ownsEmbedder: false)
+    {
+    }
+
+    private SiameseModel(Embedder embedder, SiameseHead head, ThresholdCalibrationResult? calibration, bool ownsEmbedder)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(head);
         head.EnsureFits(embedder.EmbeddingSize, nameof(head));
         Embedder = embedder;
         Head = head;
+        _ownsEmbedder = ownsEmbedder;
         Calibration = calibration ?? new ThresholdCalibrationResult(head.DefaultThreshold, double.NaN, double.NaN, ThresholdCalibrationMethod.Default);
     }
 
-    /// <summary>The embedder, owned by the model.</summary>
+    /// <summary>The embedder: the caller's when given to the constructor, the model's own when made by <see cref="Load"/>.</summary>
     public Embedder Embedder { get; }
 
     /// <summary>How pairs of embeddings are scored.</summary>
@@ -47,7 +55,7 @@ public sealed class SiameseModel : IDisposable
     /// <summary>Pairs with score &gt;= this are "same".</summary>
     public double Threshold => Calibration.Threshold;
 
-    /// <summary>Loads a model saved with <see cref="Save"/>.</summary>
+    /// <summary>Loads a model saved with <see cref="Save"/>; the model owns (and disposes) the embedder it loads.</summary>
     /// <param name="directory">The model directory.</param>
     /// <param name="device">Where the embedder runs.</param>
     /// <exception cref="ModelFormatException">The directory is not a valid model, or its <c>model.json</c> has no (or an invalid) <c>siamese</c> section.</exception>
@@ -61,7 +69,7 @@ public sealed class SiameseModel : IDisposable
                 path,
                 $"Model metadata '{path}' has no siamese section: the directory holds a plain {json.Architecture} embedder (load it with ModelFile.Load); expected a model saved by SiameseModel.Save.");
             var (head, calibration) = SiameseCodec.FromJson(siamese, embedder.EmbeddingSize, path);
-            return new SiameseModel(embedder, head, calibration);
+            return new SiameseModel(embedder, head, calibration, ownsEmbedder: true);
         }
         catch
         {
@@ -168,13 +176,16 @@ public sealed class SiameseModel : IDisposable
     /// <summary>A one-shot classifier over this model's embeddings with this model's head (see <see cref="SiameseClassifier"/>).</summary>
     public SiameseClassifier CreateClassifier() => new(new SiameseClassifierOptions { Head = Head });
 
-    /// <inheritdoc />
+    /// <summary>Disposes the embedder when the model loaded it (<see cref="Load"/>); an embedder given to the constructor is left to the caller.</summary>
     public void Dispose()
     {
         if (!_disposed)
         {
             _disposed = true;
-            Embedder.Dispose();
+            if (_ownsEmbedder)
+            {
+                Embedder.Dispose();
+            }
         }
     }
 

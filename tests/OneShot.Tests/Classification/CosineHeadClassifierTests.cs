@@ -8,23 +8,23 @@ public sealed class CosineHeadClassifierTests : IDisposable
     private readonly OneShot.Tests.Training.SingleThreadedTorch _threads = new();
 
     [Theory]
-    [InlineData(10.0, 0.99999996144)]
+    [InlineData(0.1, 0.99999996144)]
     [InlineData(1.0, 0.84646064379)]
-    public void Fit_ZeroSteps_PlainCosinePrototypesWithScaledSoftmax(double scale, double expected)
+    public void Fit_ZeroSteps_PlainCosinePrototypesWithTemperedSoftmax(double temperature, double expected)
     {
         // a = mean of (1,0) and (0,1), normalised: (0.7071, 0.7071); b = (-1, 0).
-        // The query (1,0) has cosines 0.7071 and -1, so p(a) = 1 / (1 + exp(-scale * 1.7071)).
+        // The query (1,0) has cosine distances 0.2929 and 2, so p(a) = 1 / (1 + exp(-1.7071 / temperature)).
         using var support = Rows([2, 0], [0, 2], [-1, 0]);
         using var query = Rows([1, 0]);
 
-        using var fitted = new CosineHeadClassifier(new CosineHeadClassifierOptions { Steps = 0, Scale = scale }).Fit(support, ["a", "a", "b"]);
+        using var fitted = new CosineHeadClassifier(new CosineHeadClassifierOptions { Steps = 0, Temperature = temperature }).Fit(support, ["a", "a", "b"]);
         using var weights = fitted.GetWeights();
         var prediction = fitted.Predict(query).Single();
 
         Values(weights).Should().Equal(new[] { 0.70710678f, 0.70710678f, -1f, 0f }, (x, y) => Math.Abs(x - y) < 1e-6);
         prediction.Label.Should().Be("a");
-        prediction.Distance.Should().BeApproximately(1 - Math.Sqrt(0.5), 1e-6);
-        prediction.TopK[1].Distance.Should().BeApproximately(2, 1e-6);
+        prediction.Score.Should().BeApproximately(1 - Math.Sqrt(0.5), 1e-6);
+        prediction.TopK[1].Score.Should().BeApproximately(2, 1e-6);
         prediction.Probability.Should().BeApproximately(expected, 1e-6);
     }
 
@@ -55,7 +55,8 @@ public sealed class CosineHeadClassifierTests : IDisposable
     public void Options_InvalidValues_Throw()
     {
         FluentActions.Invoking(() => new CosineHeadClassifierOptions { Steps = -1 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Steps");
-        FluentActions.Invoking(() => new CosineHeadClassifierOptions { Scale = 0 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Scale");
+        FluentActions.Invoking(() => new CosineHeadClassifierOptions { Temperature = 0 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Temperature");
+        new CosineHeadClassifierOptions().Temperature.Should().Be(0.1, "cosine distances lie in [0, 2]");
         FluentActions.Invoking(() => new CosineHeadClassifierOptions { LearningRate = double.PositiveInfinity }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("LearningRate");
         new CosineHeadClassifierOptions().CreateClassifier().Should().BeOfType<CosineHeadClassifier>();
     }

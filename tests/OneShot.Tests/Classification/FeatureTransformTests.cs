@@ -21,8 +21,8 @@ public sealed class FeatureTransformTests
 
         Values(prototypes).Should().Equal(new float[] { 1, 0, 0, 1 }, (x, y) => Math.Abs(x - y) < 1e-6);
         prediction.Label.Should().Be("a");
-        prediction.Distance.Should().BeApproximately(2 - (4 / Math.Sqrt(5)), 1e-6);
-        prediction.TopK[1].Distance.Should().BeApproximately(2 - (2 / Math.Sqrt(5)), 1e-6);
+        prediction.Score.Should().BeApproximately(2 - (4 / Math.Sqrt(5)), 1e-6);
+        prediction.TopK[1].Score.Should().BeApproximately(2 - (2 / Math.Sqrt(5)), 1e-6);
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public sealed class FeatureTransformTests
         using var raw = new PrototypeClassifier().Fit(support, ["a", "b"]);
         using var normalized = new PrototypeClassifier(new() { Transform = FeatureTransform.L2Normalize }).Fit(support, ["a", "b"]);
 
-        raw.Predict(query).Single().TopK.Select(s => s.Distance).Should().Equal(1, 8);
+        raw.Predict(query).Single().TopK.Select(s => s.Score).Should().Equal(1, 8);
         // (3,1)/sqrt(10) and (3,2)/sqrt(13): 2 - 2 * 11 / sqrt(130).
-        normalized.Predict(query).Single().Distance.Should().BeApproximately(2 - (22 / Math.Sqrt(130)), 1e-6);
+        normalized.Predict(query).Single().Score.Should().BeApproximately(2 - (22 / Math.Sqrt(130)), 1e-6);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class KNearestNeighborChunkingTests
         using var actualProbabilities = chunked.PredictProbabilities(queries);
 
         actual.Select(p => p.Label).Should().Equal(expected.Select(p => p.Label));
-        actual.Select(p => p.Distance).Should().Equal(expected.Select(p => p.Distance), (a, b) => Math.Abs(a - b) < 1e-4);
+        actual.Select(p => p.Score).Should().Equal(expected.Select(p => p.Score), (a, b) => Math.Abs(a - b) < 1e-4);
         actual.Select(p => p.Probability).Should().Equal(expected.Select(p => p.Probability), (a, b) => Math.Abs(a - b) < 1e-5);
         actualProbabilities.data<float>().ToArray().Should().Equal(expectedProbabilities.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-5);
         expected.Select(p => p.Label).Distinct().Count().Should().BeGreaterThan(1, "the queries must not all land in one class");

@@ -22,9 +22,9 @@ public sealed class KNearestNeighborClassifierTests
         var byNeighbour = knn.Predict(query).Single();
 
         byPrototype.Label.Should().Be("b");
-        byPrototype.Distance.Should().BeApproximately(10.5625, 1e-4);
+        byPrototype.Score.Should().BeApproximately(10.5625, 1e-4);
         byNeighbour.Label.Should().Be("a");
-        byNeighbour.Distance.Should().BeApproximately(1, 1e-6);
+        byNeighbour.Score.Should().BeApproximately(1, 1e-6);
         byNeighbour.Probability.Should().Be(1);
     }
 
@@ -39,8 +39,8 @@ public sealed class KNearestNeighborClassifierTests
 
         prediction.Label.Should().Be("b");
         prediction.Probability.Should().BeApproximately(2.0 / 3, 1e-6);
-        prediction.Distance.Should().BeApproximately(9, 1e-5);
-        prediction.TopK.Select(s => (s.Label, Math.Round(s.Distance, 4), Math.Round(s.Probability, 6)))
+        prediction.Score.Should().BeApproximately(9, 1e-5);
+        prediction.TopK.Select(s => (s.Label, Math.Round(s.Score, 4), Math.Round(s.Probability, 6)))
             .Should().Equal(("b", 9.0, Math.Round(2.0 / 3, 6)), ("a", 1.0, Math.Round(1.0 / 3, 6)));
     }
 
@@ -129,7 +129,7 @@ public sealed class KNearestNeighborClassifierTests
 
         predictions.Select(p => p.Label).Should().Equal("a", Prediction.UnknownLabel);
         predictions[1].TopK[0].Label.Should().Be("b");
-        predictions[1].Distance.Should().BeApproximately(96.5, 1e-3);
+        predictions[1].Score.Should().BeApproximately(96.5, 1e-3);
     }
 
     [Fact]

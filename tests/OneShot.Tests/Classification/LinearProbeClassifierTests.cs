@@ -30,9 +30,9 @@ public sealed class LinearProbeClassifierTests : IDisposable
         predictions.Select(p => p.Label).Should().Equal("a", "b", "c", "a");
         foreach (var p in predictions)
         {
-            p.Distance.Should().BeApproximately(-Math.Log(p.Probability), 1e-5, "the distance is the cross-entropy at temperature 1");
+            p.Score.Should().BeApproximately(-Math.Log(p.Probability), 1e-5, "the distance is the cross-entropy at temperature 1");
             p.TopK.Sum(s => s.Probability).Should().BeApproximately(1, 1e-5);
-            p.TopK.Select(s => s.Distance).Should().BeInAscendingOrder();
+            p.TopK.Select(s => s.Score).Should().BeInAscendingOrder();
         }
     }
 

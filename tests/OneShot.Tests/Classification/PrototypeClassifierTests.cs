@@ -45,10 +45,10 @@ public sealed class PrototypeClassifierTests
 
         prediction.Label.Should().Be("a");
         prediction.IsUnknown.Should().BeFalse();
-        prediction.Distance.Should().BeApproximately(0.25, 1e-6);
+        prediction.Score.Should().BeApproximately(0.25, 1e-6);
         prediction.Probability.Should().BeApproximately(expected, 1e-6);
         prediction.TopK.Select(s => s.Label).Should().Equal("a", "b");
-        prediction.TopK[1].Distance.Should().BeApproximately(1.25, 1e-6);
+        prediction.TopK[1].Score.Should().BeApproximately(1.25, 1e-6);
         prediction.TopK.Sum(s => s.Probability).Should().BeApproximately(1.0, 1e-6);
     }
 
@@ -63,7 +63,7 @@ public sealed class PrototypeClassifierTests
         using var probabilities = fitted.PredictProbabilities(query);
 
         prediction.TopK.Select(s => s.Label).Should().Equal("c", "d", "b");
-        prediction.TopK.Select(s => s.Distance).Should().Equal(new[] { 0.04, 0.64, 1.44 }, (x, y) => Math.Abs(x - y) < 1e-5);
+        prediction.TopK.Select(s => s.Score).Should().Equal(new[] { 0.04, 0.64, 1.44 }, (x, y) => Math.Abs(x - y) < 1e-5);
         prediction.TopK.Select(s => s.Probability).Should().BeInDescendingOrder();
         float[] all = Values(probabilities);
         all.Sum().Should().BeApproximately(1f, 1e-6f);
@@ -83,7 +83,7 @@ public sealed class PrototypeClassifierTests
 
         predictions.Select(p => p.Label).Should().Equal("a", Prediction.UnknownLabel, "b");
         predictions.Select(p => p.IsUnknown).Should().Equal(false, true, false);
-        predictions[1].Distance.Should().BeApproximately(9, 1e-5);
+        predictions[1].Score.Should().BeApproximately(9, 1e-5);
         predictions[1].TopK.Select(s => s.Label).Should().Equal("a", "b");
     }
 

@@ -18,9 +18,9 @@ public sealed class SiameseClassifierTests
 
         prototypes.Predict(query)[0].Label.Should().Be("B", "the nearest mean is B's");
         prediction.Label.Should().Be("A");
-        prediction.Distance.Should().BeApproximately(0.5, 1e-6);
+        prediction.Score.Should().BeApproximately(0.5, 1e-6);
         prediction.TopK.Select(t => t.Label).Should().Equal("A", "B");
-        prediction.TopK[1].Distance.Should().BeApproximately(3.5, 1e-6);
+        prediction.TopK[1].Score.Should().BeApproximately(3.5, 1e-6);
         prediction.Probability.Should().BeApproximately(1 / (1 + Math.Exp(-3)), 1e-6, "softmax of scores −0.5 and −3.5");
     }
 
@@ -31,14 +31,16 @@ public sealed class SiameseClassifierTests
         var head = SiameseHead.Koch([-1f, -1f], 2f);
         using var support = TestTensors.Rows([3, 0], [5, 5], [1, 0.5f]);
         using var queries = TestTensors.Rows([0, 0], [3, 0.2f]);
-        using var fitted = new SiameseClassifier(new SiameseClassifierOptions { Head = head }).Fit(support, ["A", "A", "B"]);
+        using var fitted = new SiameseClassifier(new SiameseClassifierOptions { Head = head, Temperature = 1 }).Fit(support, ["A", "A", "B"]);
 
         var predictions = fitted.Predict(queries);
 
         // Query 1: A's best is σ(−1), B's σ(0.5). Query 2: A's best σ(1.8) (first support), B's σ(−0.3).
         predictions.Select(p => p.Label).Should().Equal("B", "A");
-        predictions[0].Distance.Should().BeApproximately(1 - Sigmoid(0.5), 1e-6);
-        predictions[1].Distance.Should().BeApproximately(1 - Sigmoid(1.8), 1e-6);
+        predictions[0].Score.Should().BeApproximately(Sigmoid(0.5), 1e-6, "the score is the best pair probability, not 1 - p");
+        predictions[0].ScoreKind.Should().Be(ScoreKind.PairProbability);
+        predictions[0].Distance.Should().BeNull("a pair probability is not a distance");
+        predictions[1].Score.Should().BeApproximately(Sigmoid(1.8), 1e-6);
         using var probabilities = fitted.PredictProbabilities(queries);
         float[] p = TestTensors.Values(probabilities);
         p[0].Should().BeApproximately((float)(Math.Exp(Sigmoid(-1)) / (Math.Exp(Sigmoid(-1)) + Math.Exp(Sigmoid(0.5)))), 1e-6f);

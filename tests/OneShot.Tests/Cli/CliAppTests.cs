@@ -39,6 +39,18 @@ public sealed class CliAppTests : IDisposable
         root.GetProperty("episodes").GetInt32().Should().Be(20);
         root.GetProperty("seed").GetInt32().Should().Be(4);
         root.GetProperty("split").GetString().Should().NotBeNullOrEmpty();
+        root.GetProperty("classifier").GetProperty("type").GetString().Should().Be("prototype");
+
+        var (knnCode, knnOutput, knnError) = Invoke("evaluate", "--model", model, "--data", data, "--way", "5", "--query", "3", "--episodes", "5", "--classifier", "knn", "--k", "1", "--json");
+        knnCode.Should().Be(0, knnError);
+        using var knn = JsonDocument.Parse(knnOutput.Trim());
+        knn.RootElement.GetProperty("classifier").GetProperty("type").GetString().Should().Be("knn");
+        knn.RootElement.GetProperty("classifier").GetProperty("options").GetProperty("k").GetInt32().Should().Be(1);
+        knn.RootElement.GetProperty("accuracy").GetDouble().Should().BeInRange(0.3, 1.0);
+
+        var (fineCode, _, fineError) = Invoke("evaluate", "--model", model, "--data", data, "--classifier", "finetune");
+        fineCode.Should().Be(1);
+        fineError.Should().Contain("--classifier finetune fine-tunes the embedder on the support images: episode evaluation classifies embeddings");
     }
 
     [Fact]

@@ -37,7 +37,8 @@ public sealed class CliGalleryTests : IDisposable
         foreach (var row in rows)
         {
             row.GetProperty("file").GetString().Should().StartWith(_query);
-            row.GetProperty("distance").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+            row.GetProperty("score").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+            row.GetProperty("score-kind").GetString().Should().Be("distance");
             row.GetProperty("probability").GetDouble().Should().BeInRange(0, 1);
             row.GetProperty("unknown").GetBoolean().Should().BeFalse();
             var top = row.GetProperty("top").EnumerateArray().ToList();
@@ -58,9 +59,9 @@ public sealed class CliGalleryTests : IDisposable
 
         code.Should().Be(0);
         var lines = output.TrimEnd().Split('\n');
-        lines[0].Should().Be("file,label,distance,probability,unknown,top");
+        lines[0].Should().Be("file,label,score,score-kind,probability,unknown,top");
         lines.Should().HaveCount(5);
-        lines.Skip(1).Should().OnlyContain(l => l.Split(',')[1] == "unknown" && l.Split(',')[4] == "true");
+        lines.Skip(1).Should().OnlyContain(l => l.Split(',')[1] == "unknown" && l.Split(',')[5] == "true");
     }
 
     [Fact]
@@ -202,5 +203,46 @@ public sealed class CliGalleryTests : IDisposable
 
         code.Should().Be(2);
         error.Should().Contain("none.gallery");
+    }
+
+    [Fact]
+    public void Classify_KnnWithOneNeighbour_ClassifiesAndReportsDistances()
+    {
+        CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
+
+        var (code, output, error) = CliRunner.Invoke("classify", _gallery, _query, "--classifier", "knn", "--k", "1", "--metric", "cosine", "--json");
+
+        code.Should().Be(0, error);
+        using var json = JsonDocument.Parse(output);
+        var rows = json.RootElement.EnumerateArray().ToList();
+        rows.Should().HaveCount(20);
+        rows.Should().OnlyContain(r => r.GetProperty("score-kind").GetString() == "distance" && r.GetProperty("score").GetDouble() <= 2);
+        int right = rows.Count(r => r.GetProperty("file").GetString()!.Contains($"/{r.GetProperty("label").GetString()}/", StringComparison.Ordinal));
+        right.Should().BeGreaterThanOrEqualTo(14);
+    }
+
+    [Theory]
+    [InlineData("finetune", "--classifier finetune fine-tunes the embedder on the support images: a gallery holds embeddings*")]
+    [InlineData("siamese", "--classifier siamese needs a pair head: give --siamese-model DIR*plain embedder*")]
+    [InlineData("lda", "--classifier must be one of prototype, knn, probe, cosine-head, siamese, finetune; got 'lda'.")]
+    public void Classify_ClassifierThatCannotRun_ExitsOneSayingWhatIsMissing(string name, string message)
+    {
+        CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
+
+        var (code, _, error) = CliRunner.Invoke("classify", _gallery, _query, "--classifier", name, "--model", Model);
+
+        code.Should().Be(1);
+        error.Trim().Should().Match("error: " + message);
+    }
+
+    [Fact]
+    public void Classify_OptionOfAnotherMethod_ExitsOneNamingIt()
+    {
+        CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
+
+        var (code, _, error) = CliRunner.Invoke("classify", _gallery, _query, "--k", "3");
+
+        code.Should().Be(1);
+        error.Should().Contain("--k and --weighting apply to --classifier knn only.");
     }
 }

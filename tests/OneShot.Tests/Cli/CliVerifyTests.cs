@@ -20,7 +20,8 @@ public sealed class CliVerifyTests : IDisposable
         _a1 = Path.Combine(support, "glyph-01", "0.png");
         _a2 = Path.Combine(query, "glyph-02", "1.png");
         _model = Path.Combine(_root, "siamese");
-        using var siamese = new SiameseModel(SyntheticClasses.TinyConv4(), SiameseHead.Contrastive(margin: 2.0));
+        using var siameseEmbedder = SyntheticClasses.TinyConv4();
+        using var siamese = new SiameseModel(siameseEmbedder, SiameseHead.Contrastive(margin: 2.0));
         siamese.Save(_model);
     }
 

@@ -119,7 +119,7 @@ public sealed class ContactSheetTests : IDisposable
             File.WriteAllBytes(file, data.ToArray());
         }
 
-        var prediction = new Prediction("a", 0, 1, false, [new LabelScore("a", 0, 1)]);
+        var prediction = new Prediction("a", 0, ScoreKind.Distance, 1, false, [new LabelScore("a", 0, 1)]);
         string path = Path.Combine(_root, "many.png");
 
         int drawn = ContactSheetClassification.Save(path, "g.gallery", ["a"], [.. Enumerable.Repeat((file, prediction), 61)]);
@@ -139,7 +139,7 @@ public sealed class ContactSheetTests : IDisposable
     [InlineData("a", "a", true, "unknown")]
     public void Frame_FolderNamedLikeALabel_IsTheTruth(string folder, string predicted, bool unknown, string expected)
     {
-        var prediction = new Prediction(unknown ? Prediction.UnknownLabel : predicted, 1, 0.9, unknown, [new LabelScore(predicted, 1, 0.9)]);
+        var prediction = new Prediction(unknown ? Prediction.UnknownLabel : predicted, 1, ScoreKind.Distance, 0.9, unknown, [new LabelScore(predicted, 1, 0.9)]);
 
         var frame = ContactSheetClassification.Frame(Path.Combine(_root, folder, "x.png"), prediction, new HashSet<string> { "a", "b" });
 

@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using OneShot.Evaluation;
 using OneShot.Tests.Training;
 using OneShot.Training;
@@ -126,7 +127,7 @@ public sealed class EpisodeEvaluatorTests : IDisposable
     [Fact]
     public void Describe_NamesDatasetSplitProtocolAndSeed()
     {
-        var result = new EvaluationResult(0.98137, 0.00172, 0.05, 5, 1, 15, 1000, 1, PrototypicalMetric.SquaredEuclidean, TimeSpan.FromSeconds(3));
+        var result = new EvaluationResult(0.98137, 0.00172, 0.05, 5, 1, 15, 1000, 1, new PrototypeClassifierOptions(), TimeSpan.FromSeconds(3));
 
         result.Describe("omniglot", "test").Should().Be("omniglot/test: 5-way 1-shot, 15 queries/class, 1000 episodes, seed 1: 98.14% ± 0.17% (95% CI)");
     }

@@ -66,7 +66,7 @@ public sealed class GalleryConcurrencyTests
         foreach (var result in results)
         {
             result.Select(p => p.Label).Should().Equal(serial.Select(p => p.Label));
-            result.Select(p => p.Distance).Should().Equal(serial.Select(p => p.Distance), (a, b) => Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(b)));
+            result.Select(p => p.Score).Should().Equal(serial.Select(p => p.Score), (a, b) => Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(b)));
         }
     }
 
@@ -116,9 +116,9 @@ public sealed class GalleryConcurrencyTests
                 {
                     var p = gallery.ClassifyEmbeddings(query).Single();
                     bool consistent = p.Label == "origin"
-                        && Math.Abs(p.Distance - 0.01) < 1e-6
+                        && Math.Abs(p.Score - 0.01) < 1e-6
                         && p.TopK[0].Label == "origin"
-                        && p.TopK.Select(c => c.Distance).SequenceEqual(p.TopK.Select(c => c.Distance).Order())
+                        && p.TopK.Select(c => c.Score).SequenceEqual(p.TopK.Select(c => c.Score).Order())
                         && p.TopK.Sum(c => c.Probability) <= 1.0001;
                     if (!consistent)
                     {

@@ -44,7 +44,7 @@ public sealed class GalleryTests
         gallery.Count.Should().Be(1);
         var prediction = gallery.ClassifyEmbeddings(query).Single();
         prediction.Label.Should().Be("b");
-        prediction.Distance.Should().BeApproximately(4 * 0.64, 1e-5);
+        prediction.Score.Should().BeApproximately(4 * 0.64, 1e-5);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class GalleryTests
         var several = gallery.ClassifyBatch(batch);
 
         single.Label.Should().Be("light");
-        single.Distance.Should().BeApproximately(4 * 0.01, 1e-5);
+        single.Score.Should().BeApproximately(4 * 0.01, 1e-5);
         single.TopK.Should().HaveCount(1);
         several.Select(p => p.Label).Should().Equal("light", "dark", Prediction.UnknownLabel);
         gallery.Counts.Should().Equal(new Dictionary<string, int> { ["dark"] = 2, ["light"] = 1 });

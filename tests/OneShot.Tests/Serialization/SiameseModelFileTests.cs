@@ -20,7 +20,8 @@ public sealed class SiameseModelFileTests : IDisposable
         string dir = Path.Combine(_root, "model");
         float[] weights = [.. Enumerable.Range(0, 8).Select(i => (i - 3.5f) / 3f)];
         var calibration = new ThresholdCalibrationResult(0.1234567890123457, 0.1, 0.2, ThresholdCalibrationMethod.EqualErrorRate);
-        using var original = new SiameseModel(SyntheticClasses.TinyConv4(seed: 4), SiameseHead.Koch(weights, 1f / 7), calibration);
+        using var originalEmbedder = SyntheticClasses.TinyConv4(seed: 4);
+        using var original = new SiameseModel(originalEmbedder, SiameseHead.Koch(weights, 1f / 7), calibration);
         using var images = TensorAssert.Images(2, 1, 28, 28, seed: 5);
         var expected = original.Verify(images[0], images[1]);
 
@@ -39,7 +40,8 @@ public sealed class SiameseModelFileTests : IDisposable
     public void SaveLoad_ContrastiveModelWithDefaultThreshold_RoundTripsMarginAndUnknownRates()
     {
         string dir = Path.Combine(_root, "model");
-        using var original = new SiameseModel(SyntheticClasses.TinyConv4(seed: 4), SiameseHead.Contrastive(0.75));
+        using var originalEmbedder = SyntheticClasses.TinyConv4(seed: 4);
+        using var original = new SiameseModel(originalEmbedder, SiameseHead.Contrastive(0.75));
 
         original.Save(dir, description: "contrastive");
         using var loaded = SiameseModel.Load(dir, DeviceChoice.Cpu);
@@ -55,7 +57,8 @@ public sealed class SiameseModelFileTests : IDisposable
     public void ModelFileLoad_SiameseDirectory_ReturnsItsEmbedderAndMetadataNamesHead()
     {
         string dir = Path.Combine(_root, "model");
-        using (var model = new SiameseModel(SyntheticClasses.TinyConv4(seed: 4), SiameseHead.Koch(new float[8], 0)))
+        using (var modelEmbedder = SyntheticClasses.TinyConv4(seed: 4))
+        using (var model = new SiameseModel(modelEmbedder, SiameseHead.Koch(new float[8], 0)))
         {
             model.Save(dir);
         }
@@ -92,7 +95,8 @@ public sealed class SiameseModelFileTests : IDisposable
     public void Load_KochWeightsOfWrongLength_ThrowsModelFormatException()
     {
         string dir = Path.Combine(_root, "model");
-        using (var model = new SiameseModel(SyntheticClasses.TinyConv4(seed: 4), SiameseHead.Koch(new float[8], 0)))
+        using (var modelEmbedder = SyntheticClasses.TinyConv4(seed: 4))
+        using (var model = new SiameseModel(modelEmbedder, SiameseHead.Koch(new float[8], 0)))
         {
             model.Save(dir);
         }

@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using OneShot.Training;
 using static TorchSharp.torch;
 
@@ -53,7 +54,7 @@ public sealed class FineTunerTests : IDisposable
         fitted.Result.Should().Be(new FineTuningResult(60, 20, 0, null, null, null, false));
         progress.Reports.Select(r => (r.Phase, r.Step)).Should().Equal(
             Enumerable.Range(1, 60).Select(i => (FineTuningPhase.Head, i)).Concat(Enumerable.Range(1, 20).Select(i => (FineTuningPhase.Body, i))));
-        predictions[0].Distance.Should().BeApproximately(-Math.Log(predictions[0].Probability), 1e-4, "the distance is the cross-entropy");
+        predictions[0].Score.Should().BeApproximately(-Math.Log(predictions[0].Probability), 1e-4, "the distance is the cross-entropy");
         using var probabilities = fitted.PredictProbabilities(q);
         probabilities.shape.Should().Equal(25, 5);
         fitted.Embedder.Network.training.Should().BeFalse();
@@ -225,5 +226,26 @@ public sealed class FineTunerTests : IDisposable
         act.Should().Throw<OperationCanceledException>();
         progress.Reports.Should().HaveCount(2);
         embedder.GetFingerprint().Should().Be(fingerprint);
+    }
+
+    [Fact]
+    public void Predict_ImagesOrTheirEmbeddings_GiveTheSamePredictionsAsAnIFittedClassifier()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 3, perClass: 4);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var (support, labels, query, _) = Split(data, shots: 2);
+        using var s = support;
+        using var q = query;
+
+        using var fitted = new FineTuner(new FineTuningOptions { HeadSteps = 5, FineTuneSteps = 0 }).Fit(embedder, s, labels);
+        IFittedClassifier classifier = fitted;
+        using var embeddings = fitted.Embedder.Embed(q);
+        var fromImages = fitted.Predict(q);
+        var fromEmbeddings = classifier.Predict(embeddings);
+
+        classifier.EmbeddingSize.Should().Be(fitted.Embedder.EmbeddingSize);
+        classifier.Options.Should().BeOfType<LinearProbeClassifierOptions>().Which.TopK.Should().Be(fitted.FineTuning.TopK);
+        fromEmbeddings.Should().Equal(fromImages);
+        fromImages.Should().OnlyContain(p => p.ScoreKind == ScoreKind.NegativeLogLikelihood && p.Distance == null);
     }
 }

@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using OneShot.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,14 +52,14 @@ public sealed class PrototypicalLossTests
     }
 
     [Fact]
-    public void Compute_Cosine_UsesScaledCosineLogits()
+    public void Compute_Cosine_UsesTemperedCosineDistanceLogits()
     {
         using var scope = NewDisposeScope();
-        // q (2,0) label 0 against prototypes (1,0) and (0,3): cosines 1 and 0 -> logits (5, 0) at scale 5.
+        // q (2,0) label 0 against prototypes (1,0) and (0,3): cosine distances 0 and 1 -> logits (0, -5) at temperature 0.2.
         var query = torch.tensor(new float[] { 2, 0 }, new long[] { 1, 2 });
         var labels = torch.tensor(new long[] { 0 });
 
-        using var result = PrototypicalLoss.Compute(Support(), SupportLabels(), query, labels, 2, PrototypicalMetric.Cosine, cosineScale: 5);
+        using var result = PrototypicalLoss.Compute(Support(), SupportLabels(), query, labels, 2, DistanceMetric.Cosine, temperature: 0.2);
 
         result.Loss.item<float>().Should().BeApproximately((float)Math.Log(1 + Math.Exp(-5)), 1e-6f);
         result.Accuracy.Should().Be(1.0);
