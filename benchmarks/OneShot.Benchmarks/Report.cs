@@ -110,6 +110,7 @@ internal static class Report
             o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / Peak(r.Gemm),7:P0} |{plain} | {r.Gemm,5:F0}"));
         }
 
+        o.WriteLine(Invariant($"   Latency, ResNet-18-{latency.Size} single image: Embed {latency.Embed * 1e3:F1} ms, plain eval forward {latency.Plain * 1e3:F1} ms, ratio {latency.Embed / latency.Plain:F3} (target <= 1.05)"));
         o.WriteLine();
         o.WriteLine(Invariant($"3. Search {euclidean.Queries} queries x {euclidean.Count} x d {euclidean.Dimension}, top-5 (median)"));
         foreach (var s in new[] { euclidean, cosine })
