@@ -31,6 +31,7 @@ internal static class Report
         var euclidean = m.Search(DistanceMetric.Euclidean, measurePlain: true);
         var cosine = m.Search(DistanceMetric.Cosine, measurePlain: true);
         var pipeline = m.Pipeline();
+        var latency = EmbedLatency.Measure(smoke, 30, log);
         var (lib, hand) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2);
         log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s");
         var (rss1k, rssAll, calls) = m.Memory();
@@ -73,6 +74,7 @@ internal static class Report
             ["pipeline_ratio"] = Round(pipeline.EmbedOnly / pipeline.Pipeline),
             ["pipeline_overlapped_ratio"] = Round(pipeline.EmbedOnly / pipeline.Overlapped),
             ["train_overhead_ratio"] = Round(lib / hand),
+            ["resnet18_embed_latency_ratio"] = Round(latency.Embed / latency.Plain),
             ["rss_growth"] = Round(((double)rssAll / rss1k) - 1),
             ["embedding"] = conv4.Concat(resnet).Select(r => new Dictionary<string, object>
             {

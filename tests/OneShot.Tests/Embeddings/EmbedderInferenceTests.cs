@@ -106,6 +106,7 @@ public sealed class EmbedderInferenceTests : IDisposable
         using var plain = PlainForward(embedder, images);
 
         embedder.WeightsVersion.Should().BeGreaterThan(version);
+        new[] { before, after, plain }.Select(t => t.isnan().any().item<bool>()).Should().Equal([false, false, false], "(before, after, plain) hold no NaN");
         MaxAbsDifference(after, before).Should().BeGreaterThan(1e-4, "training changed the weights");
         MaxAbsDifference(after, plain).Should().BeLessThan(1e-4, "Embed runs the trained weights");
     }
