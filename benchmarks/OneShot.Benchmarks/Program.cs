@@ -2,10 +2,12 @@ using OneShot.Benchmarks;
 
 // Benchmarks are timed commands that print ratios measured side by side in one run (not unit tests).
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- report [--json] [--smoke] [--plot FILE.png] [--threads N]
+//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- embed-latency [--repeats N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
 const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
+    + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -48,6 +50,13 @@ switch (args[0])
                 Console.WriteLine($"  library {row.GflopsOf(row.Library) / gemm:P0} of peak, plain {row.GflopsOf(row.Plain) / gemm:P0}");
             }
 
+            return 0;
+        }
+
+    case "embed-latency":
+        {
+            var (embed, plain, _) = EmbedLatency.Measure(smoke: false, Value("--repeats", 30), Console.Error);
+            Console.WriteLine($"ResNet-18 224x224, 1 image: Embed {embed * 1e3:F2} ms, plain eval() + inference_mode forward {plain * 1e3:F2} ms, ratio {embed / plain:F3} (target <= 1.05)");
             return 0;
         }
 

@@ -31,6 +31,7 @@ internal static class Report
         var euclidean = m.Search(DistanceMetric.Euclidean, measurePlain: true);
         var cosine = m.Search(DistanceMetric.Cosine, measurePlain: true);
         var pipeline = m.Pipeline();
+        var latency = EmbedLatency.Measure(smoke, 30, log);
         var (lib, hand) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2);
         log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s");
         var (rss1k, rssAll, calls) = m.Memory();
@@ -73,6 +74,7 @@ internal static class Report
             ["pipeline_ratio"] = Round(pipeline.EmbedOnly / pipeline.Pipeline),
             ["pipeline_overlapped_ratio"] = Round(pipeline.EmbedOnly / pipeline.Overlapped),
             ["train_overhead_ratio"] = Round(lib / hand),
+            ["resnet18_embed_latency_ratio"] = Round(latency.Embed / latency.Plain),
             ["rss_growth"] = Round(((double)rssAll / rss1k) - 1),
             ["embedding"] = conv4.Concat(resnet).Select(r => new Dictionary<string, object>
             {
@@ -110,6 +112,7 @@ internal static class Report
             o.WriteLine(Invariant($"   {r.Architecture + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Library,13:F0}  {r.GflopsOf(r.Library),7:F1}  {r.GflopsOf(r.Library) / Peak(r.Gemm),7:P0} |{plain} | {r.Gemm,5:F0}"));
         }
 
+        o.WriteLine(Invariant($"   Latency, ResNet-18-{latency.Size} single image: Embed {latency.Embed * 1e3:F1} ms, plain eval forward {latency.Plain * 1e3:F1} ms, ratio {latency.Embed / latency.Plain:F3} (target <= 1.05)"));
         o.WriteLine();
         o.WriteLine(Invariant($"3. Search {euclidean.Queries} queries x {euclidean.Count} x d {euclidean.Dimension}, top-5 (median)"));
         foreach (var s in new[] { euclidean, cosine })

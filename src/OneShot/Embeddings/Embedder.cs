@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using OneShot.Data;
@@ -10,21 +11,35 @@ namespace OneShot.Embeddings;
 /// An embedder built from a backbone network: images <c>[N,C,H,W]</c> in, embeddings <c>[N,D]</c> out.
 /// </summary>
 /// <remarks>
+/// <para>
 /// <see cref="Embed"/> and <see cref="GetFingerprint"/> are safe to call from many threads at once.
 /// Training the <see cref="Network"/>, loading weights into it and <see cref="Dispose"/> are not.
-/// For Conv4 and ResNet-12, <see cref="Embed"/> runs an inference copy with batch norms folded into the convolutions
-/// (channels-last, equal to the eval-mode network within float tolerance). It is built on the first call, holds a
-/// snapshot of the weights (about twice the network's memory while the embedder lives) and is rebuilt when any weight
-/// or buffer of <see cref="Network"/> changed; <see cref="Forward"/> always runs the real network.
+/// </para>
+/// <para>
+/// <see cref="Embed"/> has no side effects: it never switches <see cref="Network"/> between training and evaluation
+/// mode and never updates its batch-norm statistics, so a training loop may call it between steps. It gives the
+/// evaluation-mode result by running a private inference copy of the network: for Conv4 and ResNet-12 a copy with
+/// batch norms folded into the convolutions (channels-last, equal to the eval-mode network within float tolerance), for
+/// ResNet-18 and any other backbone a second instance of the network kept in evaluation mode. Either costs about the network's
+/// own memory while the embedder lives. <see cref="Forward"/> always runs the real network, in its current mode.
+/// </para>
+/// <para>
+/// The copy is built on the first call and rebuilt when <see cref="WeightsVersion"/> changed. Every path of the
+/// library that changes the weights raises it: the trainers' optimizer steps (<c>PrototypicalTrainer</c>,
+/// <c>SiameseTrainer</c>, <c>FineTuner</c>), loading pretrained weights, model files and checkpoints. Code that changes
+/// the weights or buffers of <see cref="Network"/> itself (its own optimizer, <c>copy_</c>, <c>load_state_dict</c>, a
+/// forward pass in training mode, which updates batch-norm statistics) must call <see cref="NotifyWeightsChanged"/>
+/// afterwards; until then <see cref="Embed"/> keeps using the weights it last saw.
+/// </para>
 /// </remarks>
 public sealed class Embedder : IEmbedder
 {
     // Images per forward pass. Larger batches are split: measured on 2 cores, Conv4-28 runs 40% faster in passes of
     // 64 than of 256 (the activations of smaller passes stay in cache); ResNet-12-84 is unaffected.
     private const int MaxBatch = 64;
-    private readonly Lock _foldSync = new();
-    private FoldedNetwork? _folded;
-    private bool _foldUnsupported;
+    private readonly Lock _copySync = new();
+    private readonly StrongBox<long> _weightsVersion;
+    private InferenceCopy? _copy;
     private bool _disposed;
 
     private Embedder(EmbedderOptions options, nn.Module<Tensor, Tensor> network, Device device)
@@ -32,6 +47,7 @@ public sealed class Embedder : IEmbedder
         Options = options;
         Network = network;
         Device = device;
+        _weightsVersion = WeightsVersions.Register(network);
         EmbeddingSize = MeasureEmbeddingSize();
     }
 
@@ -54,6 +70,21 @@ public sealed class Embedder : IEmbedder
 
     /// <inheritdoc />
     public Device Device { get; }
+
+    /// <summary>
+    /// The version of the weights and buffers of <see cref="Network"/>: it grows by at least one each time they change
+    /// through the library or <see cref="NotifyWeightsChanged"/> is called. <see cref="Embed"/> rebuilds its inference
+    /// copy when this differs from the version the copy was built at; reading it costs nothing.
+    /// </summary>
+    public long WeightsVersion => Volatile.Read(ref _weightsVersion.Value);
+
+    /// <summary>
+    /// Records that the weights or buffers of <see cref="Network"/> changed, so the next <see cref="Embed"/> uses them.
+    /// Call it after changing them outside the library: an optimizer step of your own, <c>copy_</c> or
+    /// <c>load_state_dict</c> on the network, or a forward pass in training mode (batch-norm statistics). The library's
+    /// trainers and weight loaders call it themselves. Safe to call from any thread; cheap (one atomic increment).
+    /// </summary>
+    public void NotifyWeightsChanged() => Interlocked.Increment(ref _weightsVersion.Value);
 
     /// <summary>Builds an embedder with freshly initialised weights.</summary>
     /// <param name="options">The backbone, preprocessing and device; defaults to a 28x28 grayscale Conv4.</param>
@@ -96,6 +127,7 @@ public sealed class Embedder : IEmbedder
             }
         }
 
+        copy.NotifyWeightsChanged();
         return copy;
     }
 
@@ -105,17 +137,12 @@ public sealed class Embedder : IEmbedder
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(images);
         CheckInput(images);
-        if (Network.training)
-        {
-            Network.eval();
-        }
-
-        var folded = AcquireFolded();
+        var copy = AcquireCopy();
         try
         {
             using var scope = NewDisposeScope();
             using var inference = inference_mode();
-            Func<Tensor, Tensor> run = folded is null ? Forward : x => Normalize(folded.Forward(x));
+            Tensor run(Tensor x) => Normalize(copy.Forward(x));
             long n = images.shape[0];
             Tensor result;
             if (n <= MaxBatch)
@@ -138,12 +165,9 @@ public sealed class Embedder : IEmbedder
         }
         finally
         {
-            if (folded is not null)
+            lock (_copySync)
             {
-                lock (_foldSync)
-                {
-                    folded.Release();
-                }
+                copy.Release();
             }
         }
     }
@@ -160,27 +184,43 @@ public sealed class Embedder : IEmbedder
     }
 
     /// <summary>
-    /// The inference copy with batch norms folded into the convolutions (built lazily, rebuilt when any weight or
-    /// buffer of <see cref="Network"/> changed), marked in use; null for backbones that have no folded form.
+    /// The inference copy at the current <see cref="WeightsVersion"/> (built on first use, rebuilt when the version
+    /// changed), marked in use. The version is read before the weights, so a change during the build is seen next time.
     /// </summary>
-    private FoldedNetwork? AcquireFolded()
+    private InferenceCopy AcquireCopy()
     {
-        lock (_foldSync)
+        lock (_copySync)
         {
-            if (_foldUnsupported)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long version = WeightsVersion;
+            if (_copy is null || _copy.Version != version)
             {
-                return null;
+                _copy?.Retire();
+                _copy = null;
+                _copy = (InferenceCopy?)FoldedNetwork.TryCreate(Network, version) ?? EvalCopy.Create(Network, BuildTwin(), version);
             }
 
-            if (_folded is null || !_folded.Matches(Network))
-            {
-                _folded?.Retire();
-                _folded = FoldedNetwork.TryCreate(Network);
-                _foldUnsupported = _folded is null;
-            }
+            _copy.Acquire();
+            return _copy;
+        }
+    }
 
-            _folded?.Acquire();
-            return _folded;
+    /// <summary>
+    /// A fresh instance of this embedder's network on <see cref="Device"/>, for the evaluation copy of a backbone
+    /// without a folded form. TorchSharp's global random generator is left as it was.
+    /// </summary>
+    private nn.Module<Tensor, Tensor> BuildTwin()
+    {
+        using var rngState = random.get_rng_state();
+        try
+        {
+            var twin = BuildScoped(Options);
+            twin.to(Device);
+            return twin;
+        }
+        finally
+        {
+            random.set_rng_state(rngState);
         }
     }
 
@@ -227,10 +267,10 @@ public sealed class Embedder : IEmbedder
         if (!_disposed)
         {
             _disposed = true;
-            lock (_foldSync)
+            lock (_copySync)
             {
-                _folded?.Retire();
-                _folded = null;
+                _copy?.Retire();
+                _copy = null;
             }
 
             Network.Dispose();

@@ -1,55 +1,63 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
+// One convolution and the batch norm after it, by state-dict prefix, with the convolution's geometry.
+using Layer = (string Conv, string BatchNorm, long Stride, long Padding);
+
 namespace OneShot.Embeddings;
 
 /// <summary>
-/// An inference-only copy of a Conv4 or ResNet-12 backbone with every batch norm folded into the convolution
+/// The inference copy of a Conv4 or ResNet-12 backbone with every batch norm folded into the convolution
 /// before it (<c>W' = W·γ/√(σ²+ε)</c>, <c>b' = β + (b−μ)·γ/√(σ²+ε)</c>), run as plain functional calls with in-place
-/// activations, in channels-last memory format. It holds a snapshot of the source weights so <see cref="Embedder"/> can tell when they changed.
-/// Results equal the eval-mode network within float tolerance.
+/// activations, in channels-last memory format. It holds only the folded convolutions (about the network's own
+/// memory). Results equal the eval-mode network within float tolerance.
 /// </summary>
-internal sealed class FoldedNetwork : IDisposable
+internal sealed class FoldedNetwork : InferenceCopy
 {
     private const double BatchNormEpsilon = 1e-5; // the nn.BatchNorm2d default every backbone here uses
     private const double ResNet12Slope = 0.1;
 
-    private readonly Dictionary<string, Tensor> _snapshot;
-    private readonly List<(Tensor Weight, Tensor Bias)> _convolutions;
-    private readonly Func<Tensor, Tensor> _forward;
-    private int _users;
-    private bool _retired;
+    private static readonly Layer[] Conv4Layout =
+        [.. Enumerable.Range(0, 4).Select(i => ($"encoder.{i}.0", $"encoder.{i}.1", 1, 1))];
 
-    private FoldedNetwork(Dictionary<string, Tensor> snapshot, List<(Tensor, Tensor)> convolutions, Func<FoldedNetwork, Tensor, Tensor> forward)
+    private static readonly Layer[] ResNet12Layout =
+    [
+        .. Enumerable.Range(1, 4).SelectMany(i => new Layer[]
+        {
+            ($"layer{i}.0.conv1", $"layer{i}.0.bn1", 1, 1),
+            ($"layer{i}.0.conv2", $"layer{i}.0.bn2", 1, 1),
+            ($"layer{i}.0.conv3", $"layer{i}.0.bn3", 1, 1),
+            ($"layer{i}.0.downsample.0", $"layer{i}.0.downsample.1", 1, 0),
+        }),
+    ];
+
+    private readonly List<(Tensor Weight, Tensor Bias, long Stride, long Padding)> _convolutions;
+    private readonly Func<FoldedNetwork, Tensor, Tensor> _forward;
+
+    private FoldedNetwork(List<(Tensor, Tensor, long, long)> convolutions, Func<FoldedNetwork, Tensor, Tensor> forward, long version)
+        : base(version)
     {
-        _snapshot = snapshot;
         _convolutions = convolutions;
-        _forward = x => forward(this, x);
+        _forward = forward;
     }
 
-    /// <summary>Builds a folded copy of <paramref name="network"/>, or returns null for backbones it does not know.</summary>
-    public static FoldedNetwork? TryCreate(nn.Module<Tensor, Tensor> network)
+    /// <summary>
+    /// Folds the current weights and buffers of <paramref name="network"/> (whatever its mode), or returns null for
+    /// backbones it does not know. Reads the network; never changes it.
+    /// </summary>
+    /// <param name="network">The network to fold.</param>
+    /// <param name="version">The weights version the network is at, read before this call.</param>
+    public static FoldedNetwork? TryCreate(nn.Module<Tensor, Tensor> network, long version)
     {
-        int blocks;
+        Layer[] layout;
         Func<FoldedNetwork, Tensor, Tensor> forward;
-        Func<Dictionary<string, Tensor>, int, (Tensor, Tensor)[]> fold;
         switch (network)
         {
             case Conv4:
-                blocks = 4;
-                forward = static (f, x) => f.Conv4Forward(x);
-                fold = static (s, i) => [Fold(s, $"encoder.{i}.0", $"encoder.{i}.1")];
+                (layout, forward) = (Conv4Layout, static (f, x) => f.Conv4Forward(x));
                 break;
             case ResNet12:
-                blocks = 4;
-                forward = static (f, x) => f.ResNet12Forward(x);
-                fold = static (s, i) =>
-                [
-                    Fold(s, $"layer{i + 1}.0.conv1", $"layer{i + 1}.0.bn1"),
-                    Fold(s, $"layer{i + 1}.0.conv2", $"layer{i + 1}.0.bn2"),
-                    Fold(s, $"layer{i + 1}.0.conv3", $"layer{i + 1}.0.bn3"),
-                    Fold(s, $"layer{i + 1}.0.downsample.0", $"layer{i + 1}.0.downsample.1"),
-                ];
+                (layout, forward) = (ResNet12Layout, static (f, x) => f.ResNet12Forward(x));
                 break;
             default:
                 return null;
@@ -57,86 +65,29 @@ internal sealed class FoldedNetwork : IDisposable
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var snapshot = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in network.state_dict())
+        var state = network.state_dict();
+        var convolutions = new List<(Tensor, Tensor, long, long)>(layout.Length);
+        foreach (var layer in layout)
         {
-            snapshot[name] = tensor.detach().clone().DetachFromDisposeScope();
+            var (w, b) = Fold(state, layer.Conv, layer.BatchNorm);
+            convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope(), layer.Stride, layer.Padding));
         }
 
-        var convolutions = new List<(Tensor, Tensor)>();
-        for (int i = 0; i < blocks; i++)
-        {
-            foreach (var (w, b) in fold(snapshot, i))
-            {
-                convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope()));
-            }
-        }
-
-        return new FoldedNetwork(snapshot, convolutions, forward);
-    }
-
-    /// <summary>True when every weight and buffer of <paramref name="network"/> still equals the folded snapshot.</summary>
-    public bool Matches(nn.Module<Tensor, Tensor> network)
-    {
-        using var scope = NewDisposeScope();
-        var current = network.state_dict();
-        if (current.Count != _snapshot.Count)
-        {
-            return false;
-        }
-
-        foreach (var (name, tensor) in current)
-        {
-            if (!_snapshot.TryGetValue(name, out var kept) || !tensor.shape.SequenceEqual(kept.shape) || !tensor.allclose(kept, rtol: 0, atol: 0))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Runs the folded network on <paramref name="images"/>; call inside inference mode.</summary>
-    public Tensor Forward(Tensor images) => _forward(images);
-
-    /// <summary>Marks one more caller as running <see cref="Forward"/>; call under the owner's lock.</summary>
-    public void Acquire() => _users++;
-
-    /// <summary>Marks a caller as done; disposes the copy when it is retired and unused. Call under the owner's lock.</summary>
-    public void Release()
-    {
-        _users--;
-        if (_retired && _users == 0)
-        {
-            Dispose();
-        }
-    }
-
-    /// <summary>Retires this copy: it is disposed as soon as no caller uses it. Call under the owner's lock.</summary>
-    public void Retire()
-    {
-        _retired = true;
-        if (_users == 0)
-        {
-            Dispose();
-        }
+        return new FoldedNetwork(convolutions, forward, version);
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var t in _snapshot.Values)
-        {
-            t.Dispose();
-        }
+    public override Tensor Forward(Tensor images) => _forward(this, images);
 
-        foreach (var (w, b) in _convolutions)
+    /// <inheritdoc />
+    protected override void ReleaseTensors()
+    {
+        foreach (var (w, b, _, _) in _convolutions)
         {
             w.Dispose();
             b.Dispose();
         }
 
-        _snapshot.Clear();
         _convolutions.Clear();
     }
 
@@ -159,10 +110,10 @@ internal sealed class FoldedNetwork : IDisposable
         return nhwc.permute(0, 3, 1, 2);
     }
 
-    private Tensor Conv(Tensor x, int index, long padding)
+    private Tensor Conv(Tensor x, int index)
     {
-        var (w, b) = _convolutions[index];
-        return nn.functional.conv2d(x, w, b, padding: [padding, padding]);
+        var (w, b, stride, padding) = _convolutions[index];
+        return nn.functional.conv2d(x, w, b, strides: [stride, stride], padding: [padding, padding]);
     }
 
     private Tensor Conv4Forward(Tensor input)
@@ -171,7 +122,7 @@ internal sealed class FoldedNetwork : IDisposable
         var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
-            x = nn.functional.max_pool2d(Conv(x, i, 1).relu_(), 2);
+            x = nn.functional.max_pool2d(Conv(x, i).relu_(), 2);
         }
 
         return x.contiguous().flatten(1).MoveToOuterDisposeScope();
@@ -183,9 +134,9 @@ internal sealed class FoldedNetwork : IDisposable
         var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
-            var y = nn.functional.leaky_relu(Conv(x, 4 * i, 1), ResNet12Slope, inplace: true);
-            y = nn.functional.leaky_relu(Conv(y, (4 * i) + 1, 1), ResNet12Slope, inplace: true);
-            y = Conv(y, (4 * i) + 2, 1).add_(Conv(x, (4 * i) + 3, 0));
+            var y = nn.functional.leaky_relu(Conv(x, 4 * i), ResNet12Slope, inplace: true);
+            y = nn.functional.leaky_relu(Conv(y, (4 * i) + 1), ResNet12Slope, inplace: true);
+            y = Conv(y, (4 * i) + 2).add_(Conv(x, (4 * i) + 3));
             x = nn.functional.max_pool2d(nn.functional.leaky_relu(y, ResNet12Slope, inplace: true), 2);
         }
 

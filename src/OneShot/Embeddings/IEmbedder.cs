@@ -7,8 +7,9 @@ namespace OneShot.Embeddings;
 /// Maps a batch of images <c>[N,C,H,W]</c> to embeddings <c>[N,D]</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="Embed"/> runs in evaluation mode under inference mode and is safe to call from many threads
-/// at once. Training, loading weights and disposing are not; do them while no other call is in flight.
+/// <see cref="Embed"/> gives the evaluation-mode result under inference mode without changing any module state
+/// (no switch between training and evaluation mode, no batch-norm statistics updated), and is safe to call from many
+/// threads at once. Training, loading weights and disposing are not; do them while no other call is in flight.
 /// </remarks>
 public interface IEmbedder : IDisposable
 {

@@ -1,4 +1,5 @@
 using System.Text;
+using OneShot.Embeddings;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -87,6 +88,8 @@ internal static class StateDictLoader
                 expected[name].copy_(byKey[name].Value);
             }
         }
+
+        WeightsVersions.Bump(network);
 
         return new StateDictLoadResult(loaded, absent, extra.Select(e => e.FileKey).ToList());
     }

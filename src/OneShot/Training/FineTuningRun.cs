@@ -80,6 +80,7 @@ internal sealed class FineTuningRun : IDisposable
         finally
         {
             network.eval();
+            _embedder.NotifyWeightsChanged(); // RestoreBest may have copied weights back
         }
 
         return new FineTuningResult(
@@ -185,6 +186,7 @@ internal sealed class FineTuningRun : IDisposable
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
+        _embedder.NotifyWeightsChanged();
         using var noGrad = no_grad();
         double accuracy = logits.argmax(1).eq(target).to_type(ScalarType.Float32).mean().item<float>();
         return (loss.item<float>(), accuracy);

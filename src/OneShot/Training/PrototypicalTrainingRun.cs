@@ -84,6 +84,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         finally
         {
             Network.eval();
+            _embedder.NotifyWeightsChanged(); // the best weights or a resumed checkpoint may have been loaded
         }
 
         return new TrainingResult(
@@ -157,6 +158,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         _optimizer.zero_grad();
         result.Loss.backward();
         _optimizer.step();
+        _embedder.NotifyWeightsChanged();
         return (result.Loss.item<float>(), result.Accuracy);
     }
 

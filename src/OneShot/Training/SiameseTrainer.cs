@@ -99,6 +99,7 @@ public sealed class SiameseTrainer
             finally
             {
                 embedder.Network.eval();
+                embedder.NotifyWeightsChanged();
             }
         }
 
@@ -137,6 +138,7 @@ public sealed class SiameseTrainer
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
+        embedder.NotifyWeightsChanged();
         return loss.item<float>();
     }
 

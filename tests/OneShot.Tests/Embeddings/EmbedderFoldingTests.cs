@@ -14,7 +14,7 @@ public sealed class EmbedderFoldingTests
     [InlineData("resnet12", false)]
     public void Embed_NonTrivialBatchNormStatistics_MatchesPlainEvalForward(string architecture, bool l2)
     {
-        using var embedder = Build(architecture, l2);
+        using var embedder = SmallEmbedder(architecture, l2);
         Randomize(embedder.Network, seed: 3);
         var p = embedder.Preprocessing;
         using var images = TensorAssert.Images(5, p.Channels, p.Height, p.Width);
@@ -28,9 +28,9 @@ public sealed class EmbedderFoldingTests
     }
 
     [Fact]
-    public void Embed_AfterWeightsChangeInPlace_SeesNewWeights()
+    public void Embed_AfterWeightsChangeInPlaceAndNotify_SeesNewWeights()
     {
-        using var embedder = Build("conv4", l2: false);
+        using var embedder = SmallEmbedder("conv4", l2: false);
         using var images = TensorAssert.Images(4, 1, 28, 28);
         using var before = embedder.Embed(images);
 
@@ -43,18 +43,19 @@ public sealed class EmbedderFoldingTests
             embedder.Network.parameters().First().add_(0.5);
         }
 
+        embedder.NotifyWeightsChanged();
         using var after = embedder.Embed(images);
+        embedder.Network.training.Should().BeTrue("Embed never switches the network's mode");
         using var plain = PlainForward(embedder, images);
 
         MaxAbsDifference(after, before).Should().BeGreaterThan(1e-3);
         MaxAbsDifference(after, plain).Should().BeLessThan(1e-4);
-        embedder.Network.training.Should().BeFalse("Embed switches the network to evaluation mode");
     }
 
     [Fact]
     public void Embed_ManyCalls_LeavesNoLiveTensors()
     {
-        using var embedder = Build("conv4", l2: true);
+        using var embedder = SmallEmbedder("conv4", l2: true);
         using var images = TensorAssert.Images(2, 1, 28, 28);
         embedder.Embed(images).Dispose();
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
@@ -70,7 +71,7 @@ public sealed class EmbedderFoldingTests
     [Fact]
     public void Embed_FirstCallInsideCallersScope_FoldedCopySurvivesTheScope()
     {
-        using var embedder = Build("conv4", l2: false);
+        using var embedder = SmallEmbedder("conv4", l2: false);
         using var images = TensorAssert.Images(2, 1, 28, 28);
         using (var scope = NewDisposeScope())
         {
@@ -83,20 +84,23 @@ public sealed class EmbedderFoldingTests
         MaxAbsDifference(again, plain).Should().BeLessThan(1e-4);
     }
 
-    private static Embedder Build(string architecture, bool l2)
+    /// <summary>A small seeded embedder: conv4 (1x28x28), resnet12 (3x20x20), resnet18 (3x32x32) or dropout (a backbone the library cannot fold, 3x12x12).</summary>
+    internal static Embedder SmallEmbedder(string architecture, bool l2)
     {
-        var options = architecture == "conv4"
-            ? new EmbedderOptions { Backbone = new Conv4Options { Widths = [4, 5, 6, 7] }, L2Normalize = l2 }
-            : new EmbedderOptions
-            {
-                Backbone = new ResNet12Options { Widths = [4, 6, 8, 10] },
-                Preprocessing = new ImagePreprocessing { Color = ColorMode.Rgb, Width = 20, Height = 20 },
-                L2Normalize = l2,
-            };
-        return EmbedderTests.CreateSeeded(options);
+        var rgb = (int size) => new ImagePreprocessing { Color = ColorMode.Rgb, Width = size, Height = size };
+        var options = architecture switch
+        {
+            "conv4" => new EmbedderOptions { Backbone = new Conv4Options { Widths = [4, 5, 6, 7] } },
+            "resnet12" => new EmbedderOptions { Backbone = new ResNet12Options { Widths = [4, 6, 8, 10] }, Preprocessing = rgb(20) },
+            "resnet18" => new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = rgb(32) },
+            "dropout" => new EmbedderOptions { Backbone = new DropoutBackboneOptions(), Preprocessing = rgb(12) },
+            _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "unknown test architecture"),
+        };
+        return EmbedderTests.CreateSeeded(options with { L2Normalize = l2 });
     }
 
-    private static void Randomize(nn.Module<Tensor, Tensor> network, long seed)
+    /// <summary>Gives every batch norm running statistics and shifts a fresh network would not have.</summary>
+    internal static void Randomize(nn.Module<Tensor, Tensor> network, long seed)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -114,14 +118,15 @@ public sealed class EmbedderFoldingTests
         }
     }
 
-    private static Tensor PlainForward(Embedder embedder, Tensor images)
+    /// <summary>The plain eval-mode forward pass (leaves the network in evaluation mode).</summary>
+    internal static Tensor PlainForward(Embedder embedder, Tensor images)
     {
         embedder.Network.eval();
         using var inference = inference_mode();
         return embedder.Forward(images);
     }
 
-    private static double MaxAbsDifference(Tensor a, Tensor b)
+    internal static double MaxAbsDifference(Tensor a, Tensor b)
     {
         using var difference = (a - b).abs().max();
         return difference.item<float>();

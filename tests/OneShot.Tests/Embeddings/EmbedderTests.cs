@@ -62,7 +62,7 @@ public sealed class EmbedderTests
     }
 
     [Fact]
-    public void Embed_CalledTwiceAfterTrainMode_IdenticalAndBatchNormStatsUnchanged()
+    public void Embed_CalledTwiceInTrainMode_IdenticalStaysInTrainModeAndBatchNormStatsUnchanged()
     {
         using var embedder = CreateSeeded();
         embedder.Network.train();
@@ -73,7 +73,7 @@ public sealed class EmbedderTests
         using var second = embedder.Embed(images);
 
         TensorAssert.BitIdentical(second, first);
-        embedder.Network.training.Should().BeFalse();
+        embedder.Network.training.Should().BeTrue("Embed never switches the network's mode");
         foreach (var (name, tensor) in embedder.Network.state_dict())
         {
             TensorAssert.Bytes(tensor).Should().Equal(before[name], $"{name} must not change during inference");
