@@ -22,7 +22,12 @@ public sealed class Conv4 : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates a Conv4 for <paramref name="inChannels"/> input channels and the four block widths.</summary>
-    public Conv4(int inChannels = 1, IReadOnlyList<int>? widths = null)
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="widths">Output channels of the four blocks; default 64, 64, 64, 64.</param>
+    /// <param name="generator">
+    /// Draws the initial weights (PyTorch's default: uniform in ±1/√fan_in); null draws them from TorchSharp's global generator.
+    /// </param>
+    public Conv4(int inChannels = 1, IReadOnlyList<int>? widths = null, Generator? generator = null)
         : base(nameof(Conv4))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
@@ -46,6 +51,10 @@ public sealed class Conv4 : nn.Module<Tensor, Tensor>
 
         encoder = nn.Sequential(blocks);
         RegisterComponents();
+        if (generator is not null)
+        {
+            KaimingInit.PyTorchDefault(this, generator);
+        }
     }
 
     /// <inheritdoc />

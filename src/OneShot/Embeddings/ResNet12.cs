@@ -32,7 +32,8 @@ public sealed class ResNet12 : nn.Module<Tensor, Tensor>
     /// <summary>Creates a ResNet-12 for <paramref name="inChannels"/> input channels and the four stage widths.</summary>
     /// <param name="inChannels">Channels of the input images; 3 for RGB.</param>
     /// <param name="widths">Output channels of the four stages; default 64, 160, 320, 640.</param>
-    public ResNet12(int inChannels = 3, IReadOnlyList<int>? widths = null)
+    /// <param name="generator">Draws the initial convolution weights; null draws them from TorchSharp's global generator.</param>
+    public ResNet12(int inChannels = 3, IReadOnlyList<int>? widths = null, Generator? generator = null)
         : base(nameof(ResNet12))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
@@ -48,7 +49,7 @@ public sealed class ResNet12 : nn.Module<Tensor, Tensor>
         layer4 = nn.Sequential(new ResNet12Block(widths[2], widths[3]));
         avgpool = nn.AdaptiveAvgPool2d(1);
         RegisterComponents();
-        KaimingInit.FanOutConvolutions(this);
+        KaimingInit.FanOutConvolutions(this, generator);
     }
 
     /// <inheritdoc />

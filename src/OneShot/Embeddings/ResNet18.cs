@@ -36,7 +36,9 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates a ResNet-18 for <paramref name="inChannels"/> input channels (3 for torchvision's weights).</summary>
-    public ResNet18(int inChannels = 3)
+    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="generator">Draws the initial convolution weights; null draws them from TorchSharp's global generator.</param>
+    public ResNet18(int inChannels = 3, Generator? generator = null)
         : base(nameof(ResNet18))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
@@ -50,7 +52,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         layer4 = Stage(256, EmbeddingSize, stride: 2);
         avgpool = nn.AdaptiveAvgPool2d(1);
         RegisterComponents();
-        KaimingInit.FanOutConvolutions(this);
+        KaimingInit.FanOutConvolutions(this, generator);
     }
 
     /// <summary>

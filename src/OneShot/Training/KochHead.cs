@@ -1,3 +1,4 @@
+using OneShot.Embeddings;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,13 +16,21 @@ public sealed class KochHead : nn.Module<Tensor, Tensor, Tensor>
     private readonly Linear fc;
 #pragma warning restore IDE1006
 
-    /// <summary>Creates the head for embeddings of length <paramref name="embeddingSize"/>, initialised from TorchSharp's generator.</summary>
-    public KochHead(int embeddingSize)
+    /// <summary>
+    /// Creates the head for embeddings of length <paramref name="embeddingSize"/>, initialised as PyTorch's <c>Linear</c>
+    /// (uniform in ±1/√D) from <paramref name="generator"/>, or from TorchSharp's global generator when it is null.
+    /// </summary>
+    public KochHead(int embeddingSize, Generator? generator = null)
         : base(nameof(KochHead))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
         EmbeddingSize = embeddingSize;
         fc = nn.Linear(embeddingSize, 1);
+        if (generator is not null)
+        {
+            KaimingInit.UniformFanIn(fc.weight!, fc.bias, generator);
+        }
+
         RegisterComponents();
     }
 

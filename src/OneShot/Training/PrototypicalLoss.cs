@@ -65,7 +65,7 @@ public static class PrototypicalLoss
         using var scope = NewDisposeScope();
         var oneHot = nn.functional.one_hot(supportLabels.to(supportEmbeddings.device), way).to_type(supportEmbeddings.dtype);
         var counts = oneHot.sum(dim: 0);
-        if (counts.min().item<float>() < 1f)
+        if (counts.min().ToDouble() < 1)
         {
             throw new ArgumentException($"Every label 0..{way - 1} needs at least one support item; the support labels leave some out.", nameof(supportLabels));
         }

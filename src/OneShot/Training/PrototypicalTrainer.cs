@@ -10,9 +10,11 @@ namespace OneShot.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Deterministic for a seed: episode e is sampled from (Seed, e), TorchSharp's generator is seeded with Seed (and
-/// saved in checkpoints), and on the CPU with a fixed thread count the same inputs give the same weights. For the
-/// same initial weights, call <c>torch.random.manual_seed</c> before <see cref="Embedder.Create"/>.
+/// Deterministic for a seed: episode e is sampled from (Seed, e) by a private generator, nothing draws from
+/// TorchSharp's global generator (trainers in parallel threads do not disturb each other), and on the CPU with a
+/// fixed thread count the same inputs give the same weights. For the same initial weights, start from the same
+/// weights (for example <see cref="Embedder.Clone"/>, a model file, or <c>torch.random.manual_seed</c> before
+/// <see cref="Embedder.Create"/>).
 /// </para>
 /// <para>
 /// With <see cref="PrototypicalTrainerOptions.CheckpointPath"/>, checkpoints (weights, Adam state, generator state,

@@ -85,7 +85,7 @@ public sealed record PrototypicalTrainerOptions
         init => _patience = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Patience), value, "Patience must be at least 1, or null for no early stopping.");
     }
 
-    /// <summary>Seeds episode sampling (episode e uses a generator derived from (Seed, e)) and TorchSharp's generator. Default 1.</summary>
+    /// <summary>Seeds episode sampling (episode e uses a private generator derived from (Seed, e)). Default 1.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>

@@ -55,10 +55,6 @@ internal sealed class PrototypicalTrainingRun : IDisposable
             TrainingCheckpoint.Load(paths.Checkpoint, _options.ToRecipeString(), Identity, _state, Network, _optimizer);
             _savedEpisode = _state.Episode;
         }
-        else
-        {
-            random.manual_seed(_options.Seed);
-        }
 
         int start = _state.Episode;
         try

@@ -16,8 +16,9 @@ namespace OneShot.Training;
 /// <remarks>
 /// Each step samples <see cref="SiameseTrainerOptions.PairsPerStep"/> pairs from (Seed, step), optionally
 /// distorts every image, embeds both sides in one forward pass and takes one Adam step on the embedder (and the
-/// head). Deterministic for a seed on the CPU with a fixed thread count: TorchSharp's generator is seeded with
-/// Seed before the head is built, and augmentation draws from its own generator seeded per step.
+/// head). Deterministic for a seed on the CPU with a fixed thread count: the head's initial weights come from a
+/// private generator seeded with Seed and augmentation from its own generator seeded per step; TorchSharp's global
+/// generator is neither used nor changed, so trainers in parallel threads do not disturb each other.
 /// Do not use the embedder from other threads while it trains.
 /// </remarks>
 public sealed class SiameseTrainer
@@ -61,8 +62,8 @@ public sealed class SiameseTrainer
         o.Augmentation?.Validate();
         var clock = Stopwatch.StartNew();
         var losses = new List<double>(o.Steps);
-        random.manual_seed(o.Seed);
-        using var head = o.Head == SiameseHeadKind.Koch ? new KochHead(embedder.EmbeddingSize) : null;
+        using var headGenerator = new Generator((ulong)(uint)o.Seed);
+        using var head = o.Head == SiameseHeadKind.Koch ? new KochHead(embedder.EmbeddingSize, headGenerator) : null;
         head?.to(embedder.Device);
         var parameters = embedder.Network.parameters().ToList();
         if (head is not null)

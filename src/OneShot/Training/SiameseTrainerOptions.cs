@@ -34,7 +34,7 @@ public sealed record SiameseTrainerOptions
     /// <summary>The Adam learning rate. Default 1e-3.</summary>
     public double LearningRate { get => _learningRate; init => _learningRate = Positive(value, nameof(LearningRate)); }
 
-    /// <summary>Seeds pair sampling (step s uses a generator derived from (Seed, s)), augmentation and TorchSharp's generator. Default 1.</summary>
+    /// <summary>Seeds pair sampling (step s uses a generator derived from (Seed, s)), augmentation and the Koch head's initial weights, all private generators. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>Random affine distortions of every training image; null (the default) trains on the images as they are.</summary>

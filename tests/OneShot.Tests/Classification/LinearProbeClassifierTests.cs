@@ -3,6 +3,7 @@ using static OneShot.Tests.Classification.TestTensors;
 
 namespace OneShot.Tests.Classification;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class LinearProbeClassifierTests : IDisposable
 {
     private readonly OneShot.Tests.Training.SingleThreadedTorch _threads = new();

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Classification;
 
 /// <summary>Fitting and predicting with the classifiers that train on embeddings leave no live tensors behind.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class LinearProbeMemoryTests : IDisposable
 {
     private readonly OneShot.Tests.Training.SingleThreadedTorch _threads = new();

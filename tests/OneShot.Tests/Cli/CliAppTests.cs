@@ -5,6 +5,7 @@ using OneShot.QuickStart;
 namespace OneShot.Tests.Cli;
 
 /// <summary>The oneshot command end to end on generated glyph images (class folders).</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class CliAppTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-cli");

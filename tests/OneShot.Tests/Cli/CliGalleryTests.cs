@@ -4,6 +4,7 @@ using OneShot.QuickStart;
 
 namespace OneShot.Tests.Cli;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class CliGalleryTests : IDisposable
 {
     private static readonly string Model = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

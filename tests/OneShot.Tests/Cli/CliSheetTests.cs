@@ -7,6 +7,7 @@ using SkiaSharp;
 namespace OneShot.Tests.Cli;
 
 /// <summary><c>classify --sheet</c> and <c>evaluate --sheet</c> end to end on generated glyph class folders.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class CliSheetTests : IDisposable
 {
     private static readonly string Model = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

@@ -7,6 +7,7 @@ using OneShot.Tests.Training;
 
 namespace OneShot.Tests.Cli;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class CliVerifyTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-cli-verify");

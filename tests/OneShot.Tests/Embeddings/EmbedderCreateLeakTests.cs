@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Embeddings;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class EmbedderCreateLeakTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Embeddings;
 
 /// <summary>Embed runs a copy with batch norms folded into the convolutions; it must match the plain eval network.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class EmbedderFoldingTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Embeddings;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class EmbedderTests
 {
     internal static Embedder CreateSeeded(EmbedderOptions? options = null, long seed = 42)

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Embeddings;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class ResNet18Tests
 {
     /// <summary>torchvision's <c>resnet18().state_dict()</c> minus <c>fc.weight</c> and <c>fc.bias</c>, with shapes.</summary>

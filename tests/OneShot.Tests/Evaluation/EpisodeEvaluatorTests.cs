@@ -6,6 +6,7 @@ using TorchSharp;
 
 namespace OneShot.Tests.Evaluation;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class EpisodeEvaluatorTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

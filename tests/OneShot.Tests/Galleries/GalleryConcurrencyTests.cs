@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Galleries;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class GalleryConcurrencyTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Galleries;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class GalleryPersistenceTests : IDisposable
 {
     private readonly string _folder = TestPaths.NewTempFolder("oneshot-gallery");

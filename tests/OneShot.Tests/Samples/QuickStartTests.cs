@@ -2,6 +2,7 @@ using OneShot.QuickStart;
 
 namespace OneShot.Tests.Samples;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class QuickStartTests
 {
     private static string ShippedModel => Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

@@ -3,6 +3,7 @@ using OneShot.TransferVsFineTune;
 
 namespace OneShot.Tests.Samples;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class TransferVsFineTuneTests
 {
     private static string ShippedModel => Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

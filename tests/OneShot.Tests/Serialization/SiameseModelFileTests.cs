@@ -8,6 +8,7 @@ using OneShot.Tests.Training;
 
 namespace OneShot.Tests.Serialization;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class SiameseModelFileTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-siamese");

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Serialization;
 
 /// <summary>A torchvision resnet18 state dict (with its ImageNet fc layer) loads into our ResNet18 under its own names.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class TorchvisionImportTests : IDisposable
 {
     private static readonly EmbedderOptions Rgb18 = new()

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class FreezingTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace OneShot.Tests.Training;
 
 /// <summary>A short, real prototypical-network training run on Omniglot (needs ../shared/data; slow).</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class OmniglotTrainingTests(ITestOutputHelper output)
 {
     [Fact]

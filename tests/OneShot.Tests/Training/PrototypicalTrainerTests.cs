@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class PrototypicalTrainerTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

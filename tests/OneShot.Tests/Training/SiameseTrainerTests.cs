@@ -4,6 +4,7 @@ using OneShot.Training;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class SiameseTrainerTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

@@ -2,6 +2,7 @@ using OneShot.Training;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class TrainingCheckpointTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();
