@@ -1,0 +1,17 @@
+namespace OneShot.Serialization.Onnx;
+
+/// <summary>What <see cref="OnnxImport"/> mapped from an ONNX graph into a backbone.</summary>
+public sealed record OnnxImportReport
+{
+    /// <summary>The ONNX file.</summary>
+    public required string FilePath { get; init; }
+
+    /// <summary>The program that wrote the file (ONNX <c>producer_name</c> and version), for example <c>CNTK 2.6</c>.</summary>
+    public required string Producer { get; init; }
+
+    /// <summary>One line per backbone convolution: the module and the ONNX nodes its weights came from, in network order.</summary>
+    public required IReadOnlyList<string> Mapping { get; init; }
+
+    /// <summary>What the import had to reason about: paddings accepted as equivalent, batch-norm epsilons, skipped nodes.</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+}
