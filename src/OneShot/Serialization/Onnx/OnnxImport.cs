@@ -22,7 +22,7 @@ public static class OnnxImport
 
     /// <summary>
     /// Creates a <see cref="ResNet18"/> embedder with <paramref name="preprocessing"/> and the weights of the ONNX
-    /// model at <paramref name="path"/>.
+    /// model at <paramref name="path"/>; its <see cref="ResNet18Options.BlocksPerStage"/> are those of the graph.
     /// </summary>
     /// <param name="path">An .onnx file of a ResNet-18-shaped network.</param>
     /// <param name="preprocessing">The input the model expects (for the CNTK model see <see cref="PreprocessingPresets.CntkResNet18"/>).</param>
@@ -32,10 +32,13 @@ public static class OnnxImport
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(preprocessing);
-        var embedder = Embedder.Create(new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = preprocessing, Device = device });
+        var graph = OnnxGraph.Load(path);
+        var (_, blocks, _) = OnnxResNet18Walker.Walk(graph, preprocessing.Height, preprocessing.Width, ResNet18Options.StandardBlocks);
+        var backbone = new ResNet18Options { BlocksPerStage = blocks };
+        var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone, Preprocessing = preprocessing, Device = device });
         try
         {
-            LoadResNet18(embedder, path);
+            Load(embedder, graph);
             return embedder;
         }
         catch
@@ -60,8 +63,22 @@ public static class OnnxImport
             throw new ArgumentException($"The embedder's backbone is {embedder.Architecture}; ONNX ResNet-18 weights load into a {ResNet18.ArchitectureName} embedder.", nameof(embedder));
         }
 
-        var graph = OnnxGraph.Load(path);
-        var (mapped, walkNotes) = OnnxResNet18Walker.Walk(graph, embedder.Preprocessing.Height, embedder.Preprocessing.Width);
+        return Load(embedder, OnnxGraph.Load(path));
+    }
+
+    private static OnnxImportReport Load(Embedder embedder, OnnxGraph graph)
+    {
+        string path = graph.FilePath;
+        var expectedBlocks = ((ResNet18Options)embedder.Options.Backbone).BlocksPerStage;
+        var (mapped, blocks, walkNotes) = OnnxResNet18Walker.Walk(graph, embedder.Preprocessing.Height, embedder.Preprocessing.Width, expectedBlocks);
+        if (!blocks.SequenceEqual(expectedBlocks))
+        {
+            throw new OnnxImportException(
+                path,
+                [$"the graph has [{string.Join(",", blocks)}] blocks per stage but the embedder's ResNet18Options.BlocksPerStage is [{string.Join(",", expectedBlocks)}]; create the embedder with BlocksPerStage = [{string.Join(",", blocks)}] (OnnxImport.CreateResNet18 does)."],
+                OnnxResNet18Walker.Modules(expectedBlocks).Except(OnnxResNet18Walker.Modules(blocks)).SelectMany(m => new[] { m.Conv, m.Bn }).ToList());
+        }
+
         var notes = new List<string>(walkNotes);
         var problems = new List<string>();
         var values = new Dictionary<string, (long[] Shape, float[] Values)>(StringComparer.Ordinal);
@@ -91,7 +108,7 @@ public static class OnnxImport
         }
 
         string producer = $"{graph.Model.ProducerName} {graph.Model.ProducerVersion}".Trim();
-        return new OnnxImportReport { FilePath = path, Producer = producer, Mapping = mapped.Select(m => m.ToString()).ToList(), Notes = notes };
+        return new OnnxImportReport { FilePath = path, Producer = producer, BlocksPerStage = blocks, Mapping = mapped.Select(m => m.ToString()).ToList(), Notes = notes };
     }
 
     private static void Collect(

@@ -12,8 +12,9 @@ namespace OneShot.Serialization.Onnx;
 /// </summary>
 internal sealed class OnnxResNet18Walker
 {
-    private static readonly int[] Widths = [64, 128, 256, 512];
+    private const int MaxBlocksPerStage = 16;
     private readonly OnnxGraph _graph;
+    private readonly List<int> _blocks = [];
     private readonly List<OnnxConvBn> _mapped = [];
     private readonly List<string> _notes = [];
     private long _height;
@@ -26,13 +27,18 @@ internal sealed class OnnxResNet18Walker
         _width = width;
     }
 
-    /// <summary>Every convolution of ResNet-18 with its batch norm, in the order the walk matches them.</summary>
-    public static IReadOnlyList<(string Conv, string Bn)> Modules { get; } = BuildModuleList();
-
-    /// <summary>Walks <paramref name="graph"/> for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
-    /// <returns>The matched convolutions and notes for the report (paddings, skipped nodes).</returns>
+    /// <summary>
+    /// Walks <paramref name="graph"/> for an input of <paramref name="height"/> x <paramref name="width"/>; the number
+    /// of blocks per stage is read from the graph (a stage ends where a block with a shortcut convolution starts).
+    /// </summary>
+    /// <param name="graph">The graph.</param>
+    /// <param name="height">The input height.</param>
+    /// <param name="width">The input width.</param>
+    /// <param name="expectedBlocks">The depths of the backbone to fill, used to list unmapped modules on failure.</param>
+    /// <returns>The matched convolutions, the blocks per stage and notes for the report (paddings, skipped nodes).</returns>
     /// <exception cref="OnnxImportException">The graph does not have ResNet-18's structure.</exception>
-    public static (IReadOnlyList<OnnxConvBn> Mapped, IReadOnlyList<string> Notes) Walk(OnnxGraph graph, int height, int width)
+    public static (IReadOnlyList<OnnxConvBn> Mapped, IReadOnlyList<int> Blocks, IReadOnlyList<string> Notes) Walk(
+        OnnxGraph graph, int height, int width, IReadOnlyList<int> expectedBlocks)
     {
         var walker = new OnnxResNet18Walker(graph, height, width);
         try
@@ -42,19 +48,20 @@ internal sealed class OnnxResNet18Walker
         catch (InvalidDataException e)
         {
             var mapped = walker._mapped.Select(m => m.ConvModule).ToHashSet(StringComparer.Ordinal);
-            var unmapped = Modules.Where(m => !mapped.Contains(m.Conv)).SelectMany(m => new[] { m.Conv, m.Bn }).ToList();
+            var unmapped = Modules(expectedBlocks).Where(m => !mapped.Contains(m.Conv)).SelectMany(m => new[] { m.Conv, m.Bn }).ToList();
             throw new OnnxImportException(graph.FilePath, [$"the graph does not have ResNet-18's structure: {e.Message}"], unmapped);
         }
 
-        return (walker._mapped, walker._notes);
+        return (walker._mapped, walker._blocks, walker._notes);
     }
 
-    private static List<(string Conv, string Bn)> BuildModuleList()
+    /// <summary>Every convolution of a ResNet-18 of these depths with its batch norm, in the order the walk matches them.</summary>
+    public static List<(string Conv, string Bn)> Modules(IReadOnlyList<int> blocks)
     {
         var list = new List<(string, string)> { ("conv1", "bn1") };
         for (int stage = 1; stage <= 4; stage++)
         {
-            for (int block = 0; block < 2; block++)
+            for (int block = 0; block < blocks[stage - 1]; block++)
             {
                 string p = $"layer{stage}.{block}.";
                 list.Add((p + "conv1", p + "bn1"));
@@ -80,10 +87,19 @@ internal sealed class OnnxResNet18Walker
         x = pool.Output[0];
         for (int stage = 1; stage <= 4; stage++)
         {
-            for (int block = 0; block < 2; block++)
+            x = Block(x, stage, 0, stride: stage > 1 ? 2 : 1);
+            int blocks = 1;
+            while (!EndsStage(x))
             {
-                x = Block(x, stage, block, stride: stage > 1 && block == 0 ? 2 : 1);
+                if (blocks == MaxBlocksPerStage)
+                {
+                    throw new InvalidDataException($"layer{stage} has more than {MaxBlocksPerStage} blocks.");
+                }
+
+                x = Block(x, stage, blocks++, stride: 1);
             }
+
+            _blocks.Add(blocks);
         }
 
         var tail = _graph.ConsumersOf(x);
@@ -113,6 +129,14 @@ internal sealed class OnnxResNet18Walker
         }
     }
 
+    /// <summary>Whether <paramref name="x"/> (a block output) feeds the pool or a block with a shortcut convolution.</summary>
+    private bool EndsStage(string x)
+    {
+        var next = _graph.ConsumersOf(x);
+        return next.Any(n => n.OpType is "GlobalAveragePool" or "AveragePool" or "ReduceMean")
+            || next.Count(n => n.OpType == "Conv") >= 2;
+    }
+
     private string Block(string x, int stage, int block, int stride)
     {
         string prefix = $"layer{stage}.{block}.";
@@ -139,7 +163,7 @@ internal sealed class OnnxResNet18Walker
             throw new InvalidDataException($"{prefix}: no Conv-BN-ReLU path reads '{x}' (found {string.Join(", ", _graph.ConsumersOf(x).Select(OnnxGraph.Describe).DefaultIfEmpty("no consumers"))}); expected a residual block.");
         }
 
-        bool needsShortcut = stage > 1 && block == 0;
+        bool needsShortcut = stride != 1;
         if (needsShortcut != shortcut is not null)
         {
             throw new InvalidDataException($"{prefix}: {(shortcut is null ? "no" : "a")} 1x1 shortcut convolution found; expected {(needsShortcut ? "one (the block changes size)" : "none (identity shortcut)")}.");
