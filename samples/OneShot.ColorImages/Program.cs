@@ -82,7 +82,7 @@ try
     var bySubcategory = Enumerable.Range(0, classes.Count).GroupBy(i => classes[i].Subcategory).Where(g => g.Count() >= 20).Select(g => g.ToArray()).ToList();
     var within = Episodes(support, query, labels, bySubcategory, 20, episodes, random, cosine);
     Console.WriteLine($"{$"20-way 1-shot within one subcategory ({bySubcategory.Count})",-44} {100 * within.Mean,8:F1} ± {100 * within.HalfWidth95:F1} %");
-    Console.WriteLine($"Nearest prototype by cosine distance, one Google drawing per class; chance: 5-way 20 %, 20-way 5 %, all classes {100.0 / classes.Count:F2} %. Done in {clock.Elapsed.TotalSeconds:F0} s.");
+    Console.WriteLine($"Cosine distance to the one Google drawing per class; chance is 20 % / 5 %. Done in {clock.Elapsed.TotalSeconds:F0} s.");
     Console.WriteLine("Emoji images: Google Noto (Apache-2.0) and Twitter Twemoji (CC-BY 4.0, Copyright Twitter, Inc. and other contributors).");
     support.Dispose();
     query.Dispose();
