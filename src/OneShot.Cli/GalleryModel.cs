@@ -27,6 +27,11 @@ internal static class GalleryModel
         string model = modelDir
             ?? (Gallery.ReadInfo(galleryPath).Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
                 : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
+        if (modelDir is null && !Directory.Exists(model))
+        {
+            throw new DirectoryNotFoundException(
+                $"The gallery '{galleryPath}' was enrolled with the model folder '{model}', which no longer exists (moved or deleted); give the model with --model DIR.");
+        }
         var embedder = ModelFile.Load(model);
         try
         {

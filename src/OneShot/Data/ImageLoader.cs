@@ -15,6 +15,10 @@ namespace OneShot.Data;
 /// reorder the channels (BGR), scale to [0, 255] when asked, subtract the mean image if any and normalise each
 /// channel as <c>(x - mean) / std</c>. The declared size is checked against
 /// <see cref="ImagePreprocessing.MaxPixels"/> from the header, before any pixel memory is allocated.
+/// One rule decides what is accepted: an image is accepted when the decoder reports every pixel decoded, and
+/// rejected as <see cref="ImageDecodeError.Corrupt"/> otherwise. A PNG without its IEND chunk decodes completely
+/// (all its image data is there) and is accepted; a JPEG without its EOI marker is reported as incomplete by
+/// libjpeg (which cannot tell it from one that lost pixel data) and is rejected, as is any file cut short.
 /// </remarks>
 public sealed class ImageLoader
 {

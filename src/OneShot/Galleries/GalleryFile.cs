@@ -1,95 +1,51 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using OneShot.Classification;
 using OneShot.Embeddings;
+using OneShot.IO;
 
 namespace OneShot.Galleries;
 
 /// <summary>
-/// The gallery file format, version 2 (version 1 files, without properties, are read too). All integers and
-/// floats are little-endian.
+/// The gallery file format, version 3 (versions 1 and 2 are read too), framed by <see cref="ChecksummedFile"/>
+/// (magic <c>89 'O' 'S' 'G' 0D 0A 1A 0A</c>, version, length, payload, SHA-256). All integers and floats are little-endian.
 /// <code>
-/// magic      8 bytes   89 'O' 'S' 'G' 0D 0A 1A 0A
-/// version    uint32    2
-/// length     int64     payload length in bytes
-/// payload    length    see below
-/// checksum   32 bytes  SHA-256 of the payload
-///
 /// payload:   4 strings (fingerprint architecture, options, preprocessing, weights SHA-256),
 ///            int32 D, int32 label count, the labels, int32 entry count,
-///            one int32 label index per entry, then entry count x D float32 embeddings,
-///            then (version 2) int32 property count and that many key and value strings.
+///            one int32 label index per entry, then entry count x D float32 embeddings (all finite),
+///            then (version 2+) int32 property count and that many key and value strings,
+///            then (version 3) one byte 0 or 1 and, after a 1, the classifier JSON as a string.
 /// string:    int32 byte length, then UTF-8 bytes.
 /// </code>
+/// Every count is checked against the bytes that remain before anything is allocated for it.
 /// </summary>
 internal static class GalleryFile
 {
     /// <summary>The format version this code writes and the newest it reads.</summary>
-    public const uint CurrentVersion = 2;
+    public const uint CurrentVersion = 3;
 
-    private const int HeaderLength = 8 + 4 + 8;
-    private const int ChecksumLength = 32;
+    /// <summary>The longest classifier JSON read, in UTF-8 bytes.</summary>
+    public const int MaxClassifierJsonBytes = 64 << 20;
 
-    private static readonly byte[] Magic = [0x89, (byte)'O', (byte)'S', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    /// <summary>The gallery format for <see cref="ChecksummedFile"/>.</summary>
+    public static ChecksummedFormat Format { get; } = new(
+        "gallery",
+        [0x89, (byte)'O', (byte)'S', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A],
+        CurrentVersion,
+        (path, message, inner) => new GalleryFormatException(path, message, inner));
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, GalleryContent content)
-    {
-        byte[] payload = BuildPayload(content);
-        Span<byte> header = stackalloc byte[HeaderLength];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], CurrentVersion);
-        BinaryPrimitives.WriteInt64LittleEndian(header[12..], payload.Length);
-        stream.Write(header);
-        stream.Write(payload);
-        stream.Write(SHA256.HashData(payload));
-    }
+    /// <summary>Writes <paramref name="content"/> to <paramref name="stream"/> (magic, version, length, payload, checksum).</summary>
+    public static void Write(Stream stream, GalleryContent content) => ChecksummedFile.WriteTo(stream, Format, BuildPayload(content));
+
+    /// <summary>Saves <paramref name="content"/> to <paramref name="path"/> atomically and durably.</summary>
+    public static void Save(string path, GalleryContent content, Func<Stream, Stream>? wrapStream = null) =>
+        ChecksummedFile.Write(path, Format, BuildPayload(content), wrapStream);
 
     /// <summary>Reads and checks the gallery file at <paramref name="path"/>.</summary>
     /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
     public static GalleryContent Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-        {
-            throw new GalleryFormatException(path, $"The file '{path}' is not a OneShot gallery: it does not start with the gallery magic bytes.");
-        }
-
-        if (bytes.Length < HeaderLength + ChecksumLength)
-        {
-            throw new GalleryFormatException(path, $"The gallery file '{path}' is truncated: {bytes.Length} bytes, shorter than the header and checksum.");
-        }
-
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        if (version > CurrentVersion)
-        {
-            throw new GalleryFormatException(
-                path,
-                $"The gallery file '{path}' has format version {version}, newer than this OneShot reads (up to {CurrentVersion}). Upgrade OneShot to load it.");
-        }
-
-        if (version == 0)
-        {
-            throw new GalleryFormatException(path, $"The gallery file '{path}' is corrupt: format version 0 does not exist.");
-        }
-
-        long length = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(12));
-        long actual = bytes.Length - HeaderLength - ChecksumLength;
-        if (length != actual)
-        {
-            throw new GalleryFormatException(
-                path,
-                $"The gallery file '{path}' is truncated or corrupt: the header declares a {length}-byte payload but the file holds {actual} bytes of payload.");
-        }
-
-        var payload = bytes.AsSpan(HeaderLength, (int)length);
-        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(HeaderLength + (int)length, ChecksumLength)))
-        {
-            throw new GalleryFormatException(path, $"The gallery file '{path}' is corrupt: the SHA-256 checksum of its contents does not match.");
-        }
-
-        return ParsePayload(path, payload.ToArray(), version);
+        var (version, payload) = ChecksummedFile.Read(path, Format);
+        return ParsePayload(path, payload, version);
     }
 
     private static byte[] BuildPayload(GalleryContent content)
@@ -130,6 +86,12 @@ internal static class GalleryFile
                 WriteString(writer, key);
                 WriteString(writer, value);
             }
+
+            writer.Write(content.ClassifierJson is not null);
+            if (content.ClassifierJson is not null)
+            {
+                WriteString(writer, content.ClassifierJson);
+            }
         }
 
         return buffer.ToArray();
@@ -147,7 +109,9 @@ internal static class GalleryFile
         var reader = new PayloadReader(path, payload);
         var fingerprint = new EmbedderFingerprint(reader.String(), reader.String(), reader.String(), reader.String());
         int dimension = reader.Count("embedding length", min: 1);
-        int labelCount = reader.Count("label count", min: 0);
+
+        // Each label takes at least its 4-byte length; each entry its 4-byte label index and D floats.
+        int labelCount = reader.Count("label count", min: 0, bytesEach: sizeof(int));
         var labels = new string[labelCount];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < labelCount; i++)
@@ -159,7 +123,7 @@ internal static class GalleryFile
             }
         }
 
-        int entryCount = reader.Count("entry count", min: 0);
+        int entryCount = reader.Count("entry count", min: 0, bytesEach: sizeof(int) + ((long)dimension * sizeof(float)));
         var entryLabels = new int[entryCount];
         var used = new bool[labelCount];
         for (int i = 0; i < entryCount; i++)
@@ -187,12 +151,18 @@ internal static class GalleryFile
         for (int i = 0; i < entryCount; i++)
         {
             vectors[i] = reader.Floats(dimension);
+            if (Array.FindIndex(vectors[i], v => !float.IsFinite(v)) is int bad and >= 0)
+            {
+                throw reader.Corrupt($"entry {i} (label '{labels[entryLabels[i]]}') has the non-finite value {vectors[i][bad]} at position {bad} of its embedding");
+            }
         }
 
         var properties = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        string? classifierJson = null;
         if (version >= 2)
         {
-            int propertyCount = reader.Count("property count", min: 0);
+            // Each property takes at least its two 4-byte string lengths.
+            int propertyCount = reader.Count("property count", min: 0, bytesEach: 2 * sizeof(int));
             for (int i = 0; i < propertyCount; i++)
             {
                 string key = reader.String();
@@ -201,10 +171,23 @@ internal static class GalleryFile
                     throw reader.Corrupt($"property {i} has an empty or repeated key '{key}'");
                 }
             }
+        }
 
+        if (version >= 3)
+        {
+            classifierJson = reader.Byte("classifier flag") switch
+            {
+                0 => null,
+                1 => reader.String(MaxClassifierJsonBytes),
+                byte other => throw reader.Corrupt($"the classifier flag is {other}, expected 0 or 1"),
+            };
+        }
+
+        if (version >= 2)
+        {
             reader.ExpectRemaining(0);
         }
 
-        return new GalleryContent(fingerprint, dimension, labels, entryLabels, vectors, properties);
+        return new GalleryContent(fingerprint, dimension, labels, entryLabels, vectors, properties, classifierJson);
     }
 }

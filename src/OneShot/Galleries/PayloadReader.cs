@@ -31,12 +31,36 @@ internal sealed class PayloadReader
         return value >= min ? value : throw Corrupt($"the {what} is {value}, expected at least {min}");
     }
 
-    public string String()
+    /// <summary>
+    /// Reads a count of items that take at least <paramref name="bytesEach"/> bytes each and checks it against the
+    /// bytes that remain, so that a damaged count is reported before anything is allocated for it.
+    /// </summary>
+    public int Count(string what, int min, long bytesEach)
+    {
+        int value = Count(what, min);
+        long remaining = _data.Length - _position;
+        if (bytesEach > 0 && value > remaining / bytesEach)
+        {
+            throw Corrupt($"the {what} is {value}, but only {remaining} bytes remain, room for at most {remaining / bytesEach} at {bytesEach} bytes each");
+        }
+
+        return value;
+    }
+
+    public byte Byte(string what)
+    {
+        Need(1, what);
+        return _data[_position++];
+    }
+
+    public string String() => String(MaxStringBytes);
+
+    public string String(int maxBytes)
     {
         int length = Int32();
-        if (length is < 0 or > MaxStringBytes)
+        if (length < 0 || length > maxBytes)
         {
-            throw Corrupt($"a text field declares {length} bytes");
+            throw Corrupt($"a text field declares {length} bytes, expected 0 to {maxBytes}");
         }
 
         Need(length, "a text field");

@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
+using OneShot.IO;
 using static TorchSharp.torch;
 
 namespace OneShot.Serialization;
@@ -34,6 +34,8 @@ internal static class ModelFileReader
         {
             throw new ModelFormatException(path, $"Model metadata '{path}' names the weights file '{file}'; expected a plain file name inside the model directory.");
         }
+
+        ModelJsonValidator.Validate(json, path);
 
         EmbedderOptions options;
         try
@@ -78,15 +80,14 @@ internal static class ModelFileReader
         var (json, metadata) = ReadMetadata(directory);
         string path = Path.Combine(directory, json.Weights.File);
         byte[] weights = ReadFile(path, "model weights");
-        string sha = Convert.ToHexStringLower(SHA256.HashData(weights));
-        if (weights.LongLength != json.Weights.Bytes || !string.Equals(sha, json.Weights.Sha256, StringComparison.OrdinalIgnoreCase))
+        if (ChecksummedFile.Verify(weights, json.Weights.Bytes, json.Weights.Sha256) is string sha)
         {
             throw new ModelFormatException(
                 path,
                 $"Weights file '{path}' has {weights.LongLength} bytes with SHA-256 {sha}, but {ModelFile.MetadataFileName} records {json.Weights.Bytes} bytes with SHA-256 {json.Weights.Sha256}: the weights were changed or the save was interrupted.");
         }
 
-        var embedder = CreateWithoutTouchingRandomState(metadata.Options with { Device = device });
+        var embedder = CreateWithoutTouchingRandomState(metadata.Options with { Device = device }, json, directory);
         try
         {
             using (var scope = NewDisposeScope())
@@ -102,6 +103,7 @@ internal static class ModelFileReader
                     $"Model metadata '{Path.Combine(directory, ModelFile.MetadataFileName)}' records embedding size {json.EmbeddingSize}, but the rebuilt {json.Architecture} network produces {embedder.EmbeddingSize}.");
             }
 
+            ModelFileWriter.RemoveStaleTemporaries(directory);
             return (embedder, json);
         }
         catch
@@ -113,14 +115,24 @@ internal static class ModelFileReader
 
     /// <summary>
     /// Builds the network; its random initialisation is overwritten by the loaded weights, so the global
-    /// CPU generator is restored and loading a model does not change a seeded run's random numbers.
+    /// CPU generator is restored and loading a model does not change a seeded run's random numbers. Building runs
+    /// a probe input of the preprocessing size through the network; when the network cannot take that size, the
+    /// libtorch error becomes a <see cref="ModelFormatException"/> naming <c>model.json</c>.
     /// </summary>
-    private static Embedder CreateWithoutTouchingRandomState(EmbedderOptions options)
+    private static Embedder CreateWithoutTouchingRandomState(EmbedderOptions options, ModelJson json, string directory)
     {
         using var state = random.get_rng_state();
         try
         {
             return Embedder.Create(options);
+        }
+        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or ArgumentException or InvalidOperationException)
+        {
+            string path = Path.Combine(directory, ModelFile.MetadataFileName);
+            throw new ModelFormatException(
+                path,
+                $"Model metadata '{path}' describes a {json.Architecture} network that cannot take {json.Preprocessing.Width}x{json.Preprocessing.Height} {json.Preprocessing.Color} inputs: {FirstLine(e.Message)}",
+                e);
         }
         finally
         {
@@ -159,6 +171,8 @@ internal static class ModelFileReader
             throw new ModelFormatException(path, $"Model metadata '{path}' is not valid: {e.Message}", e);
         }
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     private static byte[] ReadFile(string path, string what)
     {

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text.Json;
 using OneShot.Data;
 using OneShot.Embeddings;
@@ -43,7 +42,7 @@ internal static class ModelFileWriter
             weights = StateDictWriter.ToBytes(embedder.Network.state_dict());
         }
 
-        string sha256 = Convert.ToHexStringLower(SHA256.HashData(weights));
+        string sha256 = ChecksummedFile.Sha256Hex(weights);
         string weightsFile = ModelFile.WeightsFileNameFor(sha256);
         var json = new ModelJson
         {
@@ -74,7 +73,14 @@ internal static class ModelFileWriter
         PreprocessingCodec.WriteFiles(options.Preprocessing, directory, beforeCommit);
         WriteFile(Path.Combine(directory, ModelFile.MetadataFileName), metadata, beforeCommit);
         DeleteStaleWeights(directory, weightsFile);
+        RemoveStaleTemporaries(directory);
     }
+
+    /// <summary>Deletes the temporary files that interrupted saves left in <paramref name="directory"/> for <c>model.json</c> or a weights file.</summary>
+    public static void RemoveStaleTemporaries(string directory) =>
+        AtomicFile.RemoveStaleTemporaries(
+            directory,
+            name => name == ModelFile.MetadataFileName || (name.StartsWith("weights-", StringComparison.Ordinal) && name.EndsWith(".bin", StringComparison.Ordinal)));
 
     /// <summary>Deletes weights files of earlier saves (best effort: a leftover file is harmless).</summary>
     private static void DeleteStaleWeights(string directory, string current)

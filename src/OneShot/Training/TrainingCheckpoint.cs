@@ -1,5 +1,6 @@
 using System.Text;
 using OneShot.IO;
+using OneShot.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,15 +8,30 @@ using static TorchSharp.torch;
 namespace OneShot.Training;
 
 /// <summary>
-/// Reads and writes training checkpoints: one binary file with the recipe and network identity (checked on
-/// resume), the <see cref="TrainingState"/>, TorchSharp's generator state, the network weights, Adam's state
-/// (step counts and moment estimates, via TorchSharp's optimizer state dict) and the best weights so far.
-/// Files are written atomically.
+/// Reads and writes training checkpoints: one file framed by <see cref="ChecksummedFile"/> (magic, version 2,
+/// length, payload, SHA-256) whose payload holds the recipe and network identity (checked on resume), the
+/// <see cref="TrainingState"/>, then four length-prefixed sections: TorchSharp's generator state, the network
+/// weights (TorchSharp's state-dict format), Adam's state (step counts and moment estimates, TorchSharp's optimizer
+/// state dict) and the best weights so far. Files are written atomically and durably. A checkpoint is read and
+/// checked completely (checksum, every section parsed, the optimizer state loaded into a scratch optimizer) before
+/// anything is copied into the network, the optimizer or the state, so a damaged file changes nothing.
+/// Version 1 checkpoints (no length or checksum) are refused with advice to start over.
 /// </summary>
 internal static class TrainingCheckpoint
 {
-    private const string Magic = "OneShot.PrototypicalTrainer.Checkpoint";
-    private const int Version = 1;
+    private const string Version1Magic = "OneShot.PrototypicalTrainer.Checkpoint";
+    private const string StartOver = "Delete it, or set Resume = false (or another CheckpointPath), to start over.";
+
+    /// <summary>The checkpoint format for <see cref="ChecksummedFile"/>.</summary>
+    public static ChecksummedFormat Format { get; } = new(
+        "training checkpoint",
+        [0x89, (byte)'O', (byte)'S', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A],
+        2,
+        (path, message, inner) => new CheckpointFormatException(path, message, inner))
+    {
+        OldestVersion = 2,
+        ObsoleteVersionAdvice = StartOver,
+    };
 
     /// <summary>The checkpoint and best-weights files for <see cref="PrototypicalTrainerOptions.CheckpointPath"/>.</summary>
     public static (string Checkpoint, string BestWeights) ResolvePaths(string checkpointPath)
@@ -34,14 +50,17 @@ internal static class TrainingCheckpoint
         return (full, stem + ".best.weights");
     }
 
-    /// <summary>Writes a checkpoint atomically.</summary>
-    public static void Save(string path, string recipe, string identity, TrainingState state, nn.Module network, Adam optimizer)
+    /// <summary>
+    /// Writes a checkpoint atomically and durably; <paramref name="wrapStream"/>, when given, wraps the temporary
+    /// file's stream (tests use it to inject a failure mid-write).
+    /// </summary>
+    public static void Save(
+        string path, string recipe, string identity, TrainingState state, nn.Module network, Adam optimizer, Func<Stream, Stream>? wrapStream = null)
     {
-        AtomicFile.Write(path, stream =>
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        using (var scope = NewDisposeScope())
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Magic);
-            writer.Write(Version);
             writer.Write(recipe);
             writer.Write(identity);
             writer.Write(state.Episode);
@@ -50,64 +69,110 @@ internal static class TrainingCheckpoint
             writer.Write(state.BestEpisode ?? -1);
             writer.Write(state.StaleValidations);
             writer.Write(state.StoppedEarly);
-            using (var rng = random.get_rng_state())
+            WriteSection(writer, s =>
             {
-                rng.Save(writer);
-            }
-
-            network.save(writer);
-            optimizer.save_state_dict(writer);
+                using var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                random.get_rng_state().Save(w);
+            });
+            WriteSection(writer, s => StateDictWriter.Write(s, network.state_dict()));
+            WriteSection(writer, s =>
+            {
+                using var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(w);
+            });
             writer.Write(state.BestWeights is not null);
             if (state.BestWeights is not null)
             {
-                WriteWeights(writer, state.BestWeights);
+                WriteSection(writer, s => StateDictWriter.Write(s, state.BestWeights));
             }
-        });
+        }
+
+        ChecksummedFile.Write(path, Format, buffer.ToArray(), wrapStream);
     }
 
     /// <summary>
-    /// Restores a checkpoint into <paramref name="state"/>, <paramref name="network"/>, <paramref name="optimizer"/>
-    /// and TorchSharp's generator.
+    /// Reads and checks the whole checkpoint at <paramref name="path"/>, then restores it into
+    /// <paramref name="state"/>, <paramref name="network"/>, <paramref name="optimizer"/> and TorchSharp's generator.
+    /// When it throws, none of them has changed.
     /// </summary>
-    /// <exception cref="OneShotException">The file is not a checkpoint, or was written by another recipe or network.</exception>
+    /// <exception cref="CheckpointFormatException">The file is not a checkpoint, is of another version, truncated, corrupt or does not fit the network.</exception>
+    /// <exception cref="OneShotException">The checkpoint was written by another recipe or network.</exception>
     public static void Load(string path, string recipe, string identity, TrainingState state, nn.Module network, Adam optimizer)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream, Encoding.UTF8);
-        string magic;
-        int version;
+        if (IsVersion1(path))
+        {
+            throw new CheckpointFormatException(
+                path,
+                $"The training checkpoint '{path}' was written by an older OneShot (checkpoint format 1, without a length or checksum) and cannot be resumed safely. {StartOver}");
+        }
+
+        var (_, payload) = ChecksummedFile.Read(path, Format);
+        Tensor? rng = null;
+        StateDict? weights = null;
+        StateDict? best = null;
         try
         {
-            magic = reader.ReadString();
-            version = reader.ReadInt32();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new OneShotException($"'{path}' is not a OneShot training checkpoint: it ends after {stream.Position} bytes.", e);
-        }
+            using var reader = new BinaryReader(new MemoryStream(payload, writable: false), Encoding.UTF8);
+            Expect(path, "training recipe", ReadOrThrow(path, reader, r => r.ReadString()), recipe);
+            Expect(path, "network", ReadOrThrow(path, reader, r => r.ReadString()), identity);
+            var (episode, bestLoss, bestAccuracy, bestEpisode, stale, stoppedEarly) = ReadOrThrow(path, reader, r =>
+                (r.ReadInt32(), ReadNullable(r), ReadNullable(r), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean()));
+            if (episode < 0 || stale < 0 || bestEpisode < -1 || bestEpisode > episode)
+            {
+                throw Corrupt(path, $"its counters are out of range (episode {episode}, best episode {bestEpisode}, stale validations {stale})");
+            }
 
-        if (magic != Magic || version != Version)
-        {
-            throw new OneShotException($"'{path}' is not a version-{Version} OneShot training checkpoint (found '{Truncate(magic)}', version {version}).");
-        }
+            byte[] rngBytes = ReadSection(path, reader, "generator state");
+            byte[] weightBytes = ReadSection(path, reader, "network weights");
+            byte[] optimizerBytes = ReadSection(path, reader, "optimizer state");
+            bool hasBest = ReadOrThrow(path, reader, r => r.ReadBoolean());
+            byte[]? bestBytes = hasBest ? ReadSection(path, reader, "best weights") : null;
+            if (reader.BaseStream.Position != reader.BaseStream.Length)
+            {
+                throw Corrupt(path, $"{reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes follow the last section");
+            }
 
-        Expect(path, "training recipe", reader.ReadString(), recipe);
-        Expect(path, "network", reader.ReadString(), identity);
-        state.Episode = reader.ReadInt32();
-        state.BestLoss = ReadNullable(reader);
-        state.BestAccuracy = ReadNullable(reader);
-        int bestEpisode = reader.ReadInt32();
-        state.BestEpisode = bestEpisode < 0 ? null : bestEpisode;
-        state.StaleValidations = reader.ReadInt32();
-        state.StoppedEarly = reader.ReadBoolean();
-        using (var rng = TensorExtensionMethods.Load(reader))
-        {
+            rng = ParseSection(path, "generator state", rngBytes, r => TensorExtensionMethods.Load(r).DetachFromDisposeScope());
+            weights = ParseStateDict(path, "network weights", weightBytes);
+            best = bestBytes is null ? null : ParseStateDict(path, "best weights", bestBytes);
+            CheckFits(path, "best weights", best, network);
+            ParseSection(path, "optimizer state", optimizerBytes, r =>
+            {
+                using var scratch = optim.Adam(network.parameters());
+                scratch.load_state_dict(r);
+                return true;
+            });
+
+            // Everything is read and checked; from here on the restore cannot fail on the file's content.
+            try
+            {
+                StateDictLoader.CopyInto(network, weights, path);
+            }
+            catch (StateDictMismatchException e)
+            {
+                throw new CheckpointFormatException(path, $"The training checkpoint '{path}' does not fit the network: {e.Message}", e);
+            }
+
+            using (var optimizerReader = new BinaryReader(new MemoryStream(optimizerBytes, writable: false), Encoding.UTF8))
+            {
+                optimizer.load_state_dict(optimizerReader);
+            }
+
             random.set_rng_state(rng);
+            state.Episode = episode;
+            state.BestLoss = bestLoss;
+            state.BestAccuracy = bestAccuracy;
+            state.BestEpisode = bestEpisode < 0 ? null : bestEpisode;
+            state.StaleValidations = stale;
+            state.StoppedEarly = stoppedEarly;
+            state.SetBest(best is null ? null : TakeTensors(best));
         }
-
-        network.load(reader, strict: true);
-        optimizer.load_state_dict(reader);
-        state.SetBest(reader.ReadBoolean() ? ReadWeights(reader) : null);
+        finally
+        {
+            rng?.Dispose();
+            weights?.Dispose();
+            best?.Dispose();
+        }
     }
 
     /// <summary>Writes weights atomically in TorchSharp's state-dict format, loadable with <c>Module.load</c>.</summary>
@@ -118,27 +183,116 @@ internal static class TrainingCheckpoint
             nn.Module.save_state_dict(writer, weights);
         });
 
-    private static void WriteWeights(BinaryWriter writer, Dictionary<string, Tensor> weights)
+    private static void WriteSection(BinaryWriter writer, Action<Stream> write)
     {
-        writer.Write(weights.Count);
-        foreach (var (name, tensor) in weights)
+        using var section = new MemoryStream();
+        write(section);
+        writer.Write(section.Length);
+        writer.Write(section.GetBuffer(), 0, (int)section.Length);
+    }
+
+    private static byte[] ReadSection(string path, BinaryReader reader, string what)
+    {
+        long length = ReadOrThrow(path, reader, r => r.ReadInt64());
+        long remaining = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (length < 0 || length > remaining)
         {
-            writer.Write(name);
-            tensor.Save(writer);
+            throw Corrupt(path, $"its {what} section declares {length} bytes but {remaining} remain");
+        }
+
+        return reader.ReadBytes((int)length);
+    }
+
+    private static T ParseSection<T>(string path, string what, byte[] bytes, Func<BinaryReader, T> parse)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        T value;
+        try
+        {
+            value = parse(reader);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw Corrupt(path, $"its {what} cannot be read ({e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()})", e);
+        }
+
+        if (reader.BaseStream.Position != bytes.Length)
+        {
+            (value as IDisposable)?.Dispose();
+            throw Corrupt(path, $"its {what} section holds {bytes.Length - reader.BaseStream.Position} bytes after the data");
+        }
+
+        return value;
+    }
+
+    private static StateDict ParseStateDict(string path, string what, byte[] bytes)
+    {
+        try
+        {
+            return StateDictReader.Read(bytes, path);
+        }
+        catch (ModelFormatException e)
+        {
+            throw Corrupt(path, $"its {what} cannot be read: {e.Message}", e);
         }
     }
 
-    private static Dictionary<string, Tensor> ReadWeights(BinaryReader reader)
+    /// <summary>Checks that <paramref name="weights"/> has exactly the network's keys, shapes and element types.</summary>
+    private static void CheckFits(string path, string what, StateDict? weights, nn.Module network)
     {
-        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        int count = reader.ReadInt32();
-        for (int i = 0; i < count; i++)
+        if (weights is null)
         {
-            string name = reader.ReadString();
-            weights[name] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
+            return;
         }
 
-        return weights;
+        using var scope = NewDisposeScope();
+        var expected = network.state_dict();
+        var problems = expected.Where(p => !weights.TryGet(p.Key, out var t) || !t.shape.SequenceEqual(p.Value.shape) || t.dtype != p.Value.dtype)
+            .Select(p => p.Key)
+            .Concat(weights.Names.Where(n => !expected.ContainsKey(n)))
+            .ToList();
+        if (problems.Count > 0)
+        {
+            throw new CheckpointFormatException(
+                path,
+                $"The training checkpoint '{path}' holds {what} that do not fit the network: {problems.Count} keys are missing, unexpected or of another shape or type (first: '{problems[0]}').");
+        }
+    }
+
+    /// <summary>Moves the tensors of <paramref name="weights"/> into a dictionary the caller owns (as copies; the state dict keeps and disposes its own).</summary>
+    private static Dictionary<string, Tensor> TakeTensors(StateDict weights)
+    {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (string name in weights.Names)
+        {
+            result[name] = weights[name].clone().DetachFromDisposeScope();
+        }
+
+        return result;
+    }
+
+    private static T ReadOrThrow<T>(string path, BinaryReader reader, Func<BinaryReader, T> read)
+    {
+        try
+        {
+            return read(reader);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException)
+        {
+            throw Corrupt(path, $"it ends or breaks inside its header at payload byte {reader.BaseStream.Position}", e);
+        }
+    }
+
+    private static CheckpointFormatException Corrupt(string path, string detail, Exception? inner = null) =>
+        new(path, $"The training checkpoint '{path}' is corrupt: {detail}.", inner);
+
+    /// <summary>Whether the file starts like a version-1 checkpoint (a length-prefixed magic string).</summary>
+    private static bool IsVersion1(string path)
+    {
+        byte[] expected = [(byte)Version1Magic.Length, .. Encoding.UTF8.GetBytes(Version1Magic)];
+        var head = new byte[expected.Length];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(expected);
     }
 
     private static void WriteNullable(BinaryWriter writer, double? value)
@@ -162,6 +316,4 @@ internal static class TrainingCheckpoint
                 $"The checkpoint '{path}' was written with another {what}: it has '{found}', this run has '{expected}'. Use the same settings to resume, or set Resume = false (or another CheckpointPath) to start over.");
         }
     }
-
-    private static string Truncate(string s) => s.Length <= 60 ? s : s[..60] + "...";
 }

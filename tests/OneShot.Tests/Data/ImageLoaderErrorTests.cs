@@ -101,6 +101,49 @@ public sealed class ImageLoaderErrorTests
     }
 
     [Fact]
+    public void Load_PngWithoutIend_DecodesLikeTheWholeFile()
+    {
+        var random = new Random(3);
+        byte[] whole = TestImages.Encode(SKEncodedImageFormat.Png, 32, 32, (_, _) => new SKColor((byte)random.Next(256), 0, 0));
+        byte[] withoutIend = whole.AsSpan(0, whole.Length - 12).ToArray(); // IEND is the last chunk: 12 bytes
+
+        using var expected = _loader.Load(whole, "whole.png");
+        using var actual = _loader.Load(withoutIend, "no-iend.png");
+
+        actual.data<float>().ToArray().Should().Equal(expected.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Load_JpegWithoutEoi_ThrowsCorruptBecauseTheDecoderCannotConfirmTheScanIsComplete()
+    {
+        // The one rule (docs/RELIABILITY.md, ImageLoader): accept what the decoder reports as decoded completely.
+        // libjpeg reports a JPEG that ends without its EOI marker as incomplete input, exactly like one that lost
+        // pixel data (it cannot tell the two apart without the marker), so both are rejected.
+        var random = new Random(5);
+        byte[] whole = TestImages.Encode(SKEncodedImageFormat.Jpeg, 32, 32, (_, _) => new SKColor((byte)random.Next(256), (byte)random.Next(256), 0));
+        whole.AsSpan(whole.Length - 2).ToArray().Should().Equal([(byte)0xFF, (byte)0xD9], "a JPEG ends with the EOI marker");
+
+        var act = () => _loader.Load(whole.AsSpan(0, whole.Length - 2).ToArray(), "no-eoi.jpg");
+
+        act.Should().Throw<ImageDecodeException>().Which.Message.Should().Contain("'no-eoi.jpg'").And.Contain("truncated");
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png, 0.9)]
+    [InlineData(SKEncodedImageFormat.Jpeg, 0.9)]
+    [InlineData(SKEncodedImageFormat.Jpeg, 0.99)]
+    public void Load_MissingPixelData_ThrowsCorrupt(SKEncodedImageFormat format, double kept)
+    {
+        var random = new Random(11);
+        byte[] whole = TestImages.Encode(format, 64, 64, (_, _) => new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+        byte[] cut = whole.AsSpan(0, (int)(whole.Length * kept)).ToArray();
+
+        var act = () => _loader.Load(cut, $"cut.{format}");
+
+        act.Should().Throw<ImageDecodeException>().Which.Error.Should().Be(ImageDecodeError.Corrupt);
+    }
+
+    [Fact]
     public void Load_HeaderDeclaringHugeImage_ThrowsTooLargeBeforeDecoding()
     {
         byte[] data = TestImages.PngHeaderOnly(100_000, 100_000);

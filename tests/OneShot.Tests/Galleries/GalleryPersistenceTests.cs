@@ -107,7 +107,7 @@ public sealed class GalleryPersistenceTests : IDisposable
     [InlineData("truncate", "*truncated or corrupt*")]
     [InlineData("truncate-to-header", "*truncated*")]
     [InlineData("wrong-magic", "*is not a OneShot gallery*")]
-    [InlineData("newer-version", "*format version 3, newer than this OneShot reads (up to 2)*")]
+    [InlineData("newer-version", "*format version 4, newer than this OneShot reads (up to 3)*")]
     [InlineData("empty", "*is not a OneShot gallery*")]
     public void Load_DamagedFile_ThrowsGalleryFormatExceptionNamingFile(string damage, string message)
     {
@@ -120,7 +120,7 @@ public sealed class GalleryPersistenceTests : IDisposable
             "truncate" => bytes[..^10],
             "truncate-to-header" => bytes[..20],
             "wrong-magic" => Flip(bytes, 1),
-            "newer-version" => Flip(bytes, 8, 3),
+            "newer-version" => Flip(bytes, 8, 4),
             "empty" => [],
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };
@@ -198,17 +198,68 @@ public sealed class GalleryPersistenceTests : IDisposable
     public void Load_Version1File_ReadsWithoutProperties()
     {
         string path = SaveSmallGallery();
-        byte[] v2 = File.ReadAllBytes(path);
-        // A version 1 file is the version 2 payload without its trailing property count (0), re-framed.
-        byte[] payload = v2[20..^(32 + 4)];
-        byte[] v1 = [.. v2[..8], .. BitConverter.GetBytes(1u), .. BitConverter.GetBytes((long)payload.Length), .. payload, .. System.Security.Cryptography.SHA256.HashData(payload)];
-        File.WriteAllBytes(path, v1);
+        byte[] v3 = File.ReadAllBytes(path);
+        // A version 1 file is the version 3 payload without its trailing property count (0) and classifier flag (0), re-framed.
+        byte[] payload = v3[20..^(32 + 4 + 1)];
+        File.WriteAllBytes(path, Frame(1, payload));
 
         using var loaded = Gallery.Load(path, new FlattenEmbedder());
 
         loaded.Labels.Should().Equal("a", "b");
         loaded.Counts["a"].Should().Be(2);
         loaded.Properties.Should().BeEmpty();
+        GalleryFile.Read(path).ClassifierJson.Should().BeNull();
+    }
+
+    [Fact]
+    public void Load_Version2File_ReadsPropertiesWithoutClassifier()
+    {
+        using var gallery = new Gallery(new FlattenEmbedder());
+        using var a = Rows([1, 2, 3, 4]);
+        gallery.EnrollEmbeddings("a", a);
+        gallery.SetProperty("model", "/m");
+        string path = Path.Combine(_folder, "v2.gallery");
+        gallery.Save(path);
+        byte[] v3 = File.ReadAllBytes(path);
+        // A version 2 file is the version 3 payload without its trailing classifier flag (0), re-framed.
+        v3[^33].Should().Be(0);
+        File.WriteAllBytes(path, Frame(2, v3[20..^(32 + 1)]));
+
+        using var loaded = Gallery.Load(path, new FlattenEmbedder());
+
+        loaded.Labels.Should().Equal("a");
+        loaded.Properties.Should().Equal(new Dictionary<string, string> { ["model"] = "/m" });
+        GalleryFile.Read(path).ClassifierJson.Should().BeNull();
+        Gallery.ReadInfo(path).Count.Should().Be(1);
+    }
+
+    [Fact]
+    public void SaveThenRead_Version3WithClassifierJson_RoundTripsIt()
+    {
+        const string json = "{\"method\":\"knn\",\"options\":{\"k\":3,\"metric\":\"cosine\",\"note\":\"ünïcödé\"}}";
+        var content = new GalleryContent(
+            new FlattenEmbedder(height: 1, width: 2).GetFingerprint(),
+            2,
+            ["x", "y"],
+            [1, 0, 1],
+            [[1f, 2f], [3f, 4f], [-0f, float.Epsilon]],
+            new SortedDictionary<string, string>(StringComparer.Ordinal) { ["k"] = "v" },
+            json);
+        string path = Path.Combine(_folder, "v3.gallery");
+
+        GalleryFile.Save(path, content);
+        var read = GalleryFile.Read(path);
+
+        File.ReadAllBytes(path)[8].Should().Be(3);
+        read.ClassifierJson.Should().Be(json);
+        read.Labels.Should().Equal("x", "y");
+        read.EntryLabels.Should().Equal(1, 0, 1);
+        read.Vectors.SelectMany(v => v).Select(BitConverter.SingleToInt32Bits)
+            .Should().Equal(new[] { 1f, 2f, 3f, 4f, -0f, float.Epsilon }.Select(BitConverter.SingleToInt32Bits));
+        read.Properties.Should().Equal(content.Properties);
+        read.Fingerprint.Should().Be(content.Fingerprint);
+        using var loaded = Gallery.Load(path, new FlattenEmbedder(height: 1, width: 2));
+        loaded.Counts.Should().Equal(new Dictionary<string, int> { ["x"] = 1, ["y"] = 2 });
     }
 
     [Fact]
@@ -232,6 +283,9 @@ public sealed class GalleryPersistenceTests : IDisposable
         gallery.Save(path);
         return path;
     }
+
+    private static byte[] Frame(uint version, byte[] payload) =>
+        [.. GalleryFile.Format.Magic, .. BitConverter.GetBytes(version), .. BitConverter.GetBytes((long)payload.Length), .. payload, .. System.Security.Cryptography.SHA256.HashData(payload)];
 
     private static byte[] Flip(byte[] bytes, int index, byte value = 0)
     {

@@ -41,6 +41,7 @@ public sealed class TrainingCheckpointTests : IDisposable
 
         var act = () => new PrototypicalTrainer(options).Train(embedder, data);
 
-        act.Should().Throw<OneShotException>().WithMessage($"'{file}' is not a OneShot training checkpoint*");
+        act.Should().Throw<CheckpointFormatException>().WithMessage($"The file '{file}' is not a OneShot training checkpoint*")
+            .Which.FilePath.Should().Be(file);
     }
 }
