@@ -18,7 +18,7 @@ internal static class ImageDecoder
 
     /// <summary>Decodes <paramref name="data"/> into <paramref name="channels"/> (1 or 3) planes of values in [0, 1].</summary>
     /// <exception cref="ImageDecodeException">Empty, unknown format, corrupt or truncated data, or more than <paramref name="maxPixels"/> pixels.</exception>
-    public static DecodedImage Decode(ReadOnlySpan<byte> data, string sourceName, int channels, long maxPixels)
+    public static DecodedImage Decode(ReadOnlySpan<byte> data, string sourceName, int channels, long maxPixels, RgbColor? background = null)
     {
         if (data.IsEmpty)
         {
@@ -63,7 +63,7 @@ internal static class ImageDecoder
         var orientation = ImageOrientation.For(codec.EncodedOrigin, info.Width, info.Height);
         return gray
             ? FromGray(raw, info.Width, info.Height, orientation, channels)
-            : FromRgba(raw, info.Width, info.Height, orientation, channels);
+            : FromRgba(raw, info.Width, info.Height, orientation, channels, background ?? RgbColor.White);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -93,23 +93,26 @@ internal static class ImageDecoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static DecodedImage FromRgba(byte[] raw, int width, int height, ImageOrientation orientation, int channels)
+    private static DecodedImage FromRgba(byte[] raw, int width, int height, ImageOrientation orientation, int channels, RgbColor background)
     {
         (int w, int h) = orientation.SwapsAxes ? (height, width) : (width, height);
         int plane = w * h;
         float[] pixels = new float[plane * channels];
         ReadOnlySpan<float> levels = Levels;
         int step = orientation.ColumnStep(width) * 4;
+        float backR = levels[background.R];
+        float backG = levels[background.G];
+        float backB = levels[background.B];
         for (int y = 0; y < h; y++)
         {
             int s = orientation.RowStart(y, width) * 4;
             for (int x = 0; x < w; x++, s += step)
             {
                 float alpha = levels[raw[s + 3]];
-                float white = 1f - alpha;
-                float r = (levels[raw[s]] * alpha) + white;
-                float g = (levels[raw[s + 1]] * alpha) + white;
-                float b = (levels[raw[s + 2]] * alpha) + white;
+                float rest = 1f - alpha;
+                float r = (levels[raw[s]] * alpha) + (backR * rest);
+                float g = (levels[raw[s + 1]] * alpha) + (backG * rest);
+                float b = (levels[raw[s + 2]] * alpha) + (backB * rest);
                 int i = (y * w) + x;
                 if (channels == 1)
                 {

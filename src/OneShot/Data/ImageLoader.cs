@@ -8,10 +8,12 @@ namespace OneShot.Data;
 /// model inputs as described by an <see cref="ImagePreprocessing"/>. Safe to use from many threads.
 /// </summary>
 /// <remarks>
-/// The pipeline: decode, apply the EXIF orientation, composite alpha over white, convert to grayscale
-/// (ITU-R BT.601 luma) or RGB, scale to [0, 1], resize to <see cref="ImagePreprocessing.Width"/> x
-/// <see cref="ImagePreprocessing.Height"/> with an antialiased (area-covering bilinear) filter, optionally invert,
-/// then normalise each channel as <c>(x - mean) / std</c>. The declared size is checked against
+/// The pipeline: decode, apply the EXIF orientation, composite alpha over the background colour (white by
+/// default), convert to grayscale (ITU-R BT.601 luma) or RGB, scale to [0, 1], resize to
+/// <see cref="ImagePreprocessing.Width"/> x <see cref="ImagePreprocessing.Height"/> with an antialiased
+/// (area-covering bilinear) filter (or resize keeping the aspect ratio and cut the centre), optionally invert, then
+/// reorder the channels (BGR), scale to [0, 255] when asked, subtract the mean image if any and normalise each
+/// channel as <c>(x - mean) / std</c>. The declared size is checked against
 /// <see cref="ImagePreprocessing.MaxPixels"/> from the header, before any pixel memory is allocated.
 /// One rule decides what is accepted: an image is accepted when the decoder reports every pixel decoded, and
 /// rejected as <see cref="ImageDecodeError.Corrupt"/> otherwise. A PNG without its IEND chunk decodes completely
@@ -37,6 +39,14 @@ public sealed class ImageLoader
         {
             throw new ArgumentException(
                 $"Preprocessing Std has {preprocessing.Std.Count} values but {preprocessing.Color} images have {channels} channel(s); expected 1 value or {channels}.",
+                nameof(preprocessing));
+        }
+
+        if (preprocessing.MeanImage is { } meanImage
+            && (meanImage.Channels != channels || meanImage.Height != preprocessing.Height || meanImage.Width != preprocessing.Width))
+        {
+            throw new ArgumentException(
+                $"Preprocessing MeanImage is {meanImage.Channels}x{meanImage.Height}x{meanImage.Width}; expected {channels}x{preprocessing.Height}x{preprocessing.Width} (channels x height x width of the model input).",
                 nameof(preprocessing));
         }
 
@@ -128,8 +138,10 @@ public sealed class ImageLoader
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         ImagePreprocessing p = Preprocessing;
-        DecodedImage image = ImageDecoder.Decode(data, sourceName, p.Channels, p.MaxPixels);
-        float[] values = ImageResampler.Resize(image.Pixels, image.Channels, image.Width, image.Height, p.Width, p.Height);
+        DecodedImage image = ImageDecoder.Decode(data, sourceName, p.Channels, p.MaxPixels, p.Background);
+        float[] values = p.Resize == ResizeMode.CenterCrop
+            ? CenterCrop.Apply(image, p.Width, p.Height, p.CropFraction)
+            : ImageResampler.Resize(image.Pixels, image.Channels, image.Width, image.Height, p.Width, p.Height);
         if (p.Invert)
         {
             for (int i = 0; i < values.Length; i++)
@@ -141,11 +153,41 @@ public sealed class ImageLoader
         return values;
     }
 
-    /// <summary>Applies <c>(x - mean[c]) / std[c]</c> in place to <c>C x H x W</c> values.</summary>
+    /// <summary>
+    /// Turns <c>C x H x W</c> values in [0, 1] (RGB order) into the model input in place: channel order, range,
+    /// mean image, then <c>(x - mean[c]) / std[c]</c>.
+    /// </summary>
     internal void Normalize(Span<float> values)
     {
         ImagePreprocessing p = Preprocessing;
         int plane = p.Width * p.Height;
+        if (p.Channels == 3 && p.ChannelOrder == ChannelOrder.Bgr)
+        {
+            Span<float> red = values.Slice(0, plane);
+            Span<float> blue = values.Slice(2 * plane, plane);
+            for (int i = 0; i < plane; i++)
+            {
+                (red[i], blue[i]) = (blue[i], red[i]);
+            }
+        }
+
+        if (p.Range == PixelRange.ZeroTo255)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] *= 255f;
+            }
+        }
+
+        if (p.MeanImage is { } meanImage)
+        {
+            ReadOnlySpan<float> mean = meanImage.Span;
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] -= mean[i];
+            }
+        }
+
         for (int c = 0; c < p.Channels; c++)
         {
             float mean = p.MeanOf(c);

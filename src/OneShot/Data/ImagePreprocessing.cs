@@ -3,9 +3,11 @@ using System.Globalization;
 namespace OneShot.Data;
 
 /// <summary>
-/// How an image file becomes a model input: colour mode, antialiased resize to
-/// <see cref="Width"/> x <see cref="Height"/>, optional inversion, then per-channel normalisation
-/// <c>(x - Mean[c]) / Std[c]</c> on values scaled to [0, 1].
+/// How an image file becomes a model input: alpha composited on <see cref="Background"/>, colour mode,
+/// antialiased resize (or resize and centre crop, <see cref="Resize"/>) to <see cref="Width"/> x <see cref="Height"/>,
+/// optional inversion, then the channel order (<see cref="ChannelOrder"/>), the value range (<see cref="Range"/>), an
+/// optional per-pixel <see cref="MeanImage"/> subtracted, and per-channel normalisation <c>(x - Mean[c]) / Std[c]</c>.
+/// Presets for common pretrained models are in <see cref="PreprocessingPresets"/>.
 /// </summary>
 /// <remarks>
 /// Part of an embedder's identity: a gallery built with one preprocessing must not be searched with another,
@@ -19,6 +21,7 @@ public sealed record ImagePreprocessing
     private readonly float[] _mean = [0f];
     private readonly float[] _std = [1f];
     private readonly long _maxPixels = 64L * 1024 * 1024;
+    private readonly float _cropFraction = 1f;
 
     /// <summary>Grayscale (1 channel) or RGB (3 channels). Default: grayscale.</summary>
     public ColorMode Color { get; init; } = ColorMode.Grayscale;
@@ -54,6 +57,34 @@ public sealed record ImagePreprocessing
         init => _std = ValidateStats(value, nameof(Std), allowZero: false);
     }
 
+    /// <summary>The order of the colour planes of an RGB input. Default <see cref="Data.ChannelOrder.Rgb"/>; ignored for grayscale.</summary>
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
+
+    /// <summary>Whether pixel values are in [0, 1] (default) or [0, 255] before the means are subtracted.</summary>
+    public PixelRange Range { get; init; } = PixelRange.ZeroToOne;
+
+    /// <summary>Plain resize (default) or resize keeping the aspect ratio then centre crop.</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+
+    /// <summary>
+    /// With <see cref="ResizeMode.CenterCrop"/>, the share of the resized image's shorter side that the crop keeps:
+    /// 1 (default) crops the centre square of an image resized to cover the input, 0.875 is torchvision's 256 then 224.
+    /// </summary>
+    public float CropFraction
+    {
+        get => _cropFraction;
+        init => _cropFraction = value is > 0f and <= 1f ? value : throw new ArgumentOutOfRangeException(nameof(CropFraction), value, "CropFraction must be in (0, 1].");
+    }
+
+    /// <summary>The colour transparent pixels are composited on. Default white.</summary>
+    public RgbColor Background { get; init; } = RgbColor.White;
+
+    /// <summary>
+    /// A per-pixel mean subtracted after the channel order and range are applied and before <see cref="Mean"/>
+    /// and <see cref="Std"/>; null (default) for none. Its size must be <see cref="Channels"/> x <see cref="Height"/> x <see cref="Width"/>.
+    /// </summary>
+    public MeanImage? MeanImage { get; init; }
+
     /// <summary>
     /// Largest image, in pixels (width x height as declared in the file header), that is decoded.
     /// Larger images are rejected before their pixels are allocated. Default 64 Mi pixels.
@@ -74,9 +105,39 @@ public sealed record ImagePreprocessing
     public float StdOf(int channel) => _std.Length == 1 ? _std[0] : _std[channel];
 
     /// <summary>A stable text form of everything that changes the model input (not <see cref="MaxPixels"/>).</summary>
-    public string ToCanonicalString() => string.Create(
-        CultureInfo.InvariantCulture,
-        $"color={Color};size={Width}x{Height};invert={Invert};mean={Join(_mean)};std={Join(_std)}");
+    /// <remarks>Settings at their defaults are left out, so the text (and fingerprints) of older models stay the same.</remarks>
+    public string ToCanonicalString()
+    {
+        string text = string.Create(
+            CultureInfo.InvariantCulture,
+            $"color={Color};size={Width}x{Height};invert={Invert};mean={Join(_mean)};std={Join(_std)}");
+        if (ChannelOrder != ChannelOrder.Rgb)
+        {
+            text += $";order={ChannelOrder}";
+        }
+
+        if (Range != PixelRange.ZeroToOne)
+        {
+            text += $";range={Range}";
+        }
+
+        if (Resize != ResizeMode.Stretch)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $";resize={Resize};crop={CropFraction:R}");
+        }
+
+        if (Background != RgbColor.White)
+        {
+            text += $";background={Background}";
+        }
+
+        if (MeanImage is not null)
+        {
+            text += $";meanImage={MeanImage.Sha256}";
+        }
+
+        return text;
+    }
 
     /// <inheritdoc />
     public bool Equals(ImagePreprocessing? other) =>

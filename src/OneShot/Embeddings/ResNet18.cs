@@ -36,20 +36,30 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates a ResNet-18 for <paramref name="inChannels"/> input channels (3 for torchvision's weights).</summary>
-    /// <param name="inChannels">Channels of the input images.</param>
+    /// <param name="inChannels">The input channels.</param>
+    /// <param name="blocksPerStage">
+    /// Basic blocks in each of the four stages; null for ResNet-18's [2, 2, 2, 2]. Other depths hold the same kind of
+    /// network with more blocks (CNTK's ImageNet "ResNet18" has [2, 2, 2, 3]); see <see cref="ResNet18Options.BlocksPerStage"/>.
+    /// </param>
     /// <param name="generator">Draws the initial convolution weights; null draws them from TorchSharp's global generator.</param>
-    public ResNet18(int inChannels = 3, Generator? generator = null)
+    public ResNet18(int inChannels = 3, IReadOnlyList<int>? blocksPerStage = null, Generator? generator = null)
         : base(nameof(ResNet18))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        IReadOnlyList<int> blocks = blocksPerStage ?? ResNet18Options.StandardBlocks;
+        if (blocks.Count != 4 || blocks.Any(b => b < 1))
+        {
+            throw new ArgumentException($"blocksPerStage must have 4 positive counts; got [{string.Join(",", blocks)}].", nameof(blocksPerStage));
+        }
+
         conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = nn.BatchNorm2d(64);
         relu = nn.ReLU();
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = Stage(64, 64, stride: 1);
-        layer2 = Stage(64, 128, stride: 2);
-        layer3 = Stage(128, 256, stride: 2);
-        layer4 = Stage(256, EmbeddingSize, stride: 2);
+        layer1 = Stage(64, 64, stride: 1, blocks[0]);
+        layer2 = Stage(64, 128, stride: 2, blocks[1]);
+        layer3 = Stage(128, 256, stride: 2, blocks[2]);
+        layer4 = Stage(256, EmbeddingSize, stride: 2, blocks[3]);
         avgpool = nn.AdaptiveAvgPool2d(1);
         RegisterComponents();
         KaimingInit.FanOutConvolutions(this, generator);
@@ -98,6 +108,8 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    private static Sequential Stage(int inChannels, int width, int stride) =>
-        nn.Sequential(new ResNet18Block(inChannels, width, stride), new ResNet18Block(width, width, 1));
+    private static Sequential Stage(int inChannels, int width, int stride, int blocks) =>
+        nn.Sequential(Enumerable.Range(0, blocks)
+            .Select(i => (nn.Module<Tensor, Tensor>)(i == 0 ? new ResNet18Block(inChannels, width, stride) : new ResNet18Block(width, width, 1)))
+            .ToArray());
 }

@@ -10,6 +10,29 @@ namespace OneShot.Embeddings;
 public sealed record ResNet18Options : BackboneOptions
 {
     private static readonly string[] StageNames = ["conv1", "bn1", "layer1", "layer2", "layer3", "layer4"];
+    private readonly int[] _blocks = [2, 2, 2, 2];
+
+    /// <summary>ResNet-18's depths: two basic blocks in each stage.</summary>
+    internal static IReadOnlyList<int> StandardBlocks { get; } = [2, 2, 2, 2];
+
+    /// <summary>
+    /// Basic blocks in each of the four stages. Default [2, 2, 2, 2], ResNet-18. Other depths exist for imported
+    /// networks of the same family: CNTK's ImageNet "ResNet18" (ML.NET's DnnImageFeaturizer) has [2, 2, 2, 3].
+    /// </summary>
+    public IReadOnlyList<int> BlocksPerStage
+    {
+        get => _blocks;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(BlocksPerStage));
+            if (value.Count != 4 || value.Any(b => b is < 1 or > 16))
+            {
+                throw new ArgumentException($"BlocksPerStage must have 4 counts from 1 to 16; got [{string.Join(",", value)}].", nameof(BlocksPerStage));
+            }
+
+            _blocks = [.. value];
+        }
+    }
 
     /// <inheritdoc />
     public override string Architecture => ResNet18.ArchitectureName;
@@ -24,9 +47,16 @@ public sealed record ResNet18Options : BackboneOptions
     public override IReadOnlyList<string> Stages => StageNames;
 
     /// <inheritdoc />
-    /// <remarks>ResNet-18 has no options, so this is empty.</remarks>
-    public override string ToCanonicalString() => string.Empty;
+    /// <remarks>Empty for ResNet-18's standard depths (as before depths were an option), else <c>blocks=2,2,2,3</c>.</remarks>
+    public override string ToCanonicalString() =>
+        _blocks.SequenceEqual(StandardBlocks) ? string.Empty : $"blocks={string.Join(",", _blocks)}";
 
     /// <inheritdoc />
-    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet18(inChannels);
+    public bool Equals(ResNet18Options? other) => other is not null && ToCanonicalString() == other.ToCanonicalString();
+
+    /// <inheritdoc />
+    public override int GetHashCode() => ToCanonicalString().GetHashCode(StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new ResNet18(inChannels, _blocks);
 }

@@ -43,7 +43,7 @@ internal static class ModelFileReader
             options = new EmbedderOptions
             {
                 Backbone = codec.Read(json.Backbone),
-                Preprocessing = ToPreprocessing(json.Preprocessing),
+                Preprocessing = PreprocessingCodec.FromJson(json.Preprocessing, directory, path),
                 L2Normalize = json.L2Normalize,
             };
         }
@@ -173,21 +173,6 @@ internal static class ModelFileReader
     }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
-
-    private static ImagePreprocessing ToPreprocessing(PreprocessingJson json) => new()
-    {
-        Color = json.Color switch
-        {
-            "grayscale" => ColorMode.Grayscale,
-            "rgb" => ColorMode.Rgb,
-            _ => throw new ArgumentException($"preprocessing.color is '{json.Color}'; expected 'grayscale' or 'rgb'."),
-        },
-        Width = json.Width,
-        Height = json.Height,
-        Invert = json.Invert,
-        Mean = json.Mean,
-        Std = json.Std,
-    };
 
     private static byte[] ReadFile(string path, string what)
     {

@@ -50,7 +50,7 @@ internal static class ModelFileWriter
             LibraryVersion = LibraryVersion,
             Architecture = codec.Architecture,
             Backbone = codec.Write(options.Backbone),
-            Preprocessing = ToJson(options.Preprocessing),
+            Preprocessing = PreprocessingCodec.ToJson(options.Preprocessing),
             L2Normalize = options.L2Normalize,
             EmbeddingSize = embedder.EmbeddingSize,
             Weights = new WeightsJson
@@ -70,6 +70,7 @@ internal static class ModelFileWriter
         // weights until it is itself replaced: that rename is the single commit point of the save.
         Directory.CreateDirectory(directory);
         WriteFile(Path.Combine(directory, weightsFile), weights, beforeCommit);
+        PreprocessingCodec.WriteFiles(options.Preprocessing, directory, beforeCommit);
         WriteFile(Path.Combine(directory, ModelFile.MetadataFileName), metadata, beforeCommit);
         DeleteStaleWeights(directory, weightsFile);
         RemoveStaleTemporaries(directory);
@@ -108,16 +109,6 @@ internal static class ModelFileWriter
         ColorMode.Grayscale => "grayscale",
         ColorMode.Rgb => "rgb",
         _ => throw new ArgumentOutOfRangeException(nameof(color), color, "Unknown colour mode."),
-    };
-
-    private static PreprocessingJson ToJson(ImagePreprocessing p) => new()
-    {
-        Color = ColorName(p.Color),
-        Width = p.Width,
-        Height = p.Height,
-        Invert = p.Invert,
-        Mean = [.. p.Mean],
-        Std = [.. p.Std],
     };
 
     private static void WriteFile(string path, byte[] content, Action<string>? beforeCommit) =>

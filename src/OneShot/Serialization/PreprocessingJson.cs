@@ -20,4 +20,22 @@ internal sealed record PreprocessingJson
 
     /// <summary>Per-channel standard deviation (1 or 3 values).</summary>
     public required float[] Std { get; init; }
+
+    /// <summary><c>bgr</c>, or null for RGB (files written before channel orders existed have none).</summary>
+    public string? ChannelOrder { get; init; }
+
+    /// <summary><c>0-255</c>, or null for [0, 1].</summary>
+    public string? Range { get; init; }
+
+    /// <summary><c>center-crop</c>, or null for a plain resize.</summary>
+    public string? Resize { get; init; }
+
+    /// <summary>The centre crop's fraction, or null (1) for a plain resize.</summary>
+    public float? CropFraction { get; init; }
+
+    /// <summary>The background colour <c>#rrggbb</c>, or null for white.</summary>
+    public string? Background { get; init; }
+
+    /// <summary>The mean image file, or null for none.</summary>
+    public MeanImageJson? MeanImage { get; init; }
 }

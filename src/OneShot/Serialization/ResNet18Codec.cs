@@ -3,7 +3,7 @@ using OneShot.Embeddings;
 
 namespace OneShot.Serialization;
 
-/// <summary>Model-file codec of <see cref="ResNet18Options"/>: an empty object <c>{}</c>, as the architecture has no options.</summary>
+/// <summary>Model-file codec of <see cref="ResNet18Options"/>: an empty object <c>{}</c> for ResNet-18's standard depths, else <c>{"blocks": [2,2,2,3]}</c>.</summary>
 internal sealed class ResNet18Codec : IBackboneCodec
 {
     /// <inheritdoc />
@@ -12,15 +12,16 @@ internal sealed class ResNet18Codec : IBackboneCodec
     /// <inheritdoc />
     public JsonElement Write(BackboneOptions options)
     {
-        _ = (ResNet18Options)options;
-        return JsonSerializer.SerializeToElement(new ResNet18BackboneJson(), ModelJsonContext.Default.ResNet18BackboneJson);
+        var resnet = (ResNet18Options)options;
+        int[]? blocks = resnet.BlocksPerStage.SequenceEqual(ResNet18Options.StandardBlocks) ? null : [.. resnet.BlocksPerStage];
+        return JsonSerializer.SerializeToElement(new ResNet18BackboneJson { Blocks = blocks }, ModelJsonContext.Default.ResNet18BackboneJson);
     }
 
     /// <inheritdoc />
     public BackboneOptions Read(JsonElement backbone)
     {
-        _ = backbone.Deserialize(ModelJsonContext.Default.ResNet18BackboneJson)
-            ?? throw new JsonException("The resnet18 backbone is null; expected an object (empty: ResNet-18 has no options).");
-        return new ResNet18Options();
+        var json = backbone.Deserialize(ModelJsonContext.Default.ResNet18BackboneJson)
+            ?? throw new JsonException("The resnet18 backbone is null; expected an object (empty, or with \"blocks\").");
+        return json.Blocks is null ? new ResNet18Options() : new ResNet18Options { BlocksPerStage = json.Blocks };
     }
 }
