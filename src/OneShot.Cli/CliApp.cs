@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(GalleryCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(ExportOnnxCommand.Create());
         return root;
     }
 

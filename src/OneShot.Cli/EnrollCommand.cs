@@ -86,7 +86,7 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (Embedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir)
+    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir)
     {
         if (File.Exists(galleryPath))
         {
@@ -100,7 +100,7 @@ internal static class EnrollCommand
             throw new ArgumentException($"The gallery '{galleryPath}' does not exist yet; give --model DIR to create it.");
         }
 
-        var created = ModelFile.Load(modelDir);
+        var created = CliModels.Load(modelDir);
         return (created, new Gallery(created), Path.GetFullPath(modelDir));
     }
 }
