@@ -41,6 +41,8 @@ internal static class OnnxComparison
         string path = Path.Combine(folder, $"{name}.onnx");
         OnnxExporter.Export(embedder, path);
         using var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = get_num_threads() };
+        // Without this, ORT's idle threads spin after each run and steal the cores TorchSharp's turn needs.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         using var model = OnnxEmbeddingModel.Load(path, sessionOptions: sessionOptions);
         var p = embedder.Preprocessing;
         using var images = rand(Batch, p.Channels, p.Height, p.Width);
