@@ -39,7 +39,7 @@ public sealed class NuGetPackageTests : IDisposable
         metadata.Element(ns + "version")!.Value.Should().Be(version);
         metadata.Element(ns + "repository")!.Attribute("url")!.Value.Should().StartWith("https://");
         metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value).Order(StringComparer.Ordinal)
-            .Should().Equal("SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies", "TorchSharp");
+            .Should().Equal("OnnxSharp", "SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies", "TorchSharp");
 
         using var symbols = ZipFile.OpenRead(Path.Combine(_out, $"OneShot.{version}.snupkg"));
         using var pdb = new MemoryStream();
