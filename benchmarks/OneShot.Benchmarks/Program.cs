@@ -9,6 +9,7 @@ const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plo
     + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
     + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
+    + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -63,6 +64,8 @@ switch (args[0])
     case "train-step":
         TrainStepBenchmark.Run(Value("--steps", 10));
         return 0;
+    case "onnx":
+        return OnnxComparison.Run(Value("--repeats", 5), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;

@@ -106,7 +106,7 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (Embedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options)
+    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options)
     {
         if (File.Exists(galleryPath))
         {
@@ -120,7 +120,7 @@ internal static class EnrollCommand
             throw new ArgumentException($"The gallery '{galleryPath}' does not exist yet; give --model DIR to create it.");
         }
 
-        var created = ModelFile.Load(modelDir);
+        var created = CliModels.Load(modelDir);
         return (created, new Gallery(created, options), Path.GetFullPath(modelDir));
     }
 }

@@ -14,7 +14,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var data = new DatasetArguments();
-        var model = new Option<string>("--model") { Description = "Model folder (model.json + weights-*.bin).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder (model.json + weights-*.bin), or an .onnx file with its sidecar (model.onnx.json).", Required = true };
         var split = new Option<string>("--split") { Description = "test or evaluation (Omniglot); ignored with --data.", DefaultValueFactory = _ => "test" };
         var way = new Option<int>("--way") { Description = "Classes per episode.", DefaultValueFactory = _ => 5 };
         var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };
@@ -46,7 +46,7 @@ internal static class EvaluateCommand
                 new PrototypeClassifierOptions(),
                 result.GetValue(model),
                 "episode evaluation classifies embeddings, and fine-tuning needs each episode's images; measure it with the FineTuner API (see samples/OneShot.TransferVsFineTune).");
-            using var embedder = ModelFile.Load(result.GetValue(model)!);
+            using var embedder = CliModels.Load(result.GetValue(model)!);
             string splitName = result.GetValue(data.Data) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
             var options = new EpisodeEvaluationOptions

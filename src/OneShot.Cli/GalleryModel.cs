@@ -13,11 +13,11 @@ internal static class GalleryModel
 
     public static Option<string?> CreateOption() => new("--model")
     {
-        Description = "Model folder (model.json + weights-*.bin); default: the model the gallery was enrolled with.",
+        Description = "Model folder (model.json + weights-*.bin) or an .onnx file with its sidecar; default: the model the gallery was enrolled with.",
     };
 
     /// <summary>Loads the model for <paramref name="galleryPath"/>, then the gallery itself.</summary>
-    public static (Embedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null)
+    public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null)
     {
         if (!File.Exists(galleryPath))
         {
@@ -27,12 +27,13 @@ internal static class GalleryModel
         string model = modelDir
             ?? (Gallery.ReadInfo(galleryPath).Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
                 : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
-        if (modelDir is null && !Directory.Exists(model))
+        if (modelDir is null && !Directory.Exists(model) && !File.Exists(model))
         {
             throw new DirectoryNotFoundException(
                 $"The gallery '{galleryPath}' was enrolled with the model folder '{model}', which no longer exists (moved or deleted); give the model with --model DIR.");
         }
-        var embedder = ModelFile.Load(model);
+
+        var embedder = CliModels.Load(model);
         try
         {
             return (embedder, Gallery.Load(galleryPath, embedder, options));

@@ -11,7 +11,7 @@ public sealed class BackboneInitTests
     {
         "conv4" => new Conv4(1, [8, 8, 8, 8], generator),
         "resnet12" => new ResNet12(3, [8, 12, 16, 20], generator),
-        "resnet18" => new ResNet18(3, generator),
+        "resnet18" => new ResNet18(3, generator: generator),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown backbone."),
     };
 

@@ -15,5 +15,5 @@ internal sealed record DropoutBackboneOptions : BackboneOptions
 
     public override string ToCanonicalString() => $"width={Width}";
 
-    internal override nn.Module<Tensor, Tensor> Build(int inChannels) => new DropoutBackbone(inChannels, Width);
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new DropoutBackbone(inChannels, Width);
 }

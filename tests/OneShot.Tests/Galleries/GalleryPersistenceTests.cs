@@ -237,7 +237,7 @@ public sealed class GalleryPersistenceTests : IDisposable
     [Fact]
     public void SaveThenRead_Version3WithClassifierJson_RoundTripsIt()
     {
-        const string json = "{\"method\":\"knn\",\"options\":{\"k\":3,\"metric\":\"cosine\",\"note\":\"ünïcödé\"}}";
+        string json = OneShot.Classification.ClassifierRegistry.ToJson(new OneShot.Classification.KNearestNeighborOptions { K = 3, Metric = OneShot.Classification.DistanceMetric.Cosine });
         var content = new GalleryContent(
             new FlattenEmbedder(height: 1, width: 2).GetFingerprint(),
             2,

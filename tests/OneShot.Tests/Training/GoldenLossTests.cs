@@ -1,3 +1,4 @@
+using OneShot.Classification;
 using OneShot.Tests.Embeddings;
 using OneShot.Training;
 using static TorchSharp.torch;
@@ -12,11 +13,11 @@ namespace OneShot.Tests.Training;
 public sealed class GoldenLossTests
 {
     [Theory]
-    [InlineData("sqeuclidean", PrototypicalMetric.SquaredEuclidean, ScalarType.Float32, 1.0, 1e-5)]
-    [InlineData("cosine", PrototypicalMetric.Cosine, ScalarType.Float32, 1.0, 1e-5)]
-    [InlineData("sqeuclidean", PrototypicalMetric.SquaredEuclidean, ScalarType.Float64, 1e-3, 1e-12)]
-    [InlineData("cosine", PrototypicalMetric.Cosine, ScalarType.Float64, 1e-3, 1e-12)]
-    public void Compute_OneEpisode_LossAndGradientsMatchPyTorch(string fixtureName, PrototypicalMetric metric, ScalarType dtype, double floorFraction, double tolerance)
+    [InlineData("sqeuclidean", DistanceMetric.SquaredEuclidean, ScalarType.Float32, 1.0, 1e-5)]
+    [InlineData("cosine", DistanceMetric.Cosine, ScalarType.Float32, 1.0, 1e-5)]
+    [InlineData("sqeuclidean", DistanceMetric.SquaredEuclidean, ScalarType.Float64, 1e-3, 1e-12)]
+    [InlineData("cosine", DistanceMetric.Cosine, ScalarType.Float64, 1e-3, 1e-12)]
+    public void Compute_OneEpisode_LossAndGradientsMatchPyTorch(string fixtureName, DistanceMetric metric, ScalarType dtype, double floorFraction, double tolerance)
     {
         var (fixture, metadata) = GoldenFixture.Read($"protoloss.{fixtureName}.safetensors");
         using (fixture)
@@ -27,7 +28,9 @@ public sealed class GoldenLossTests
             var support = fixture["support"].to_type(dtype).requires_grad_(true);
             var query = fixture["query"].to_type(dtype).requires_grad_(true);
 
-            using var result = PrototypicalLoss.Compute(support, fixture["support_labels"], query, fixture["query_labels"], way, metric, scale);
+            // PyTorch's cosine logits are scale * cos; OneShot's are -(1 - cos) / temperature: the same softmax when temperature = 1 / scale.
+            double temperature = metric == DistanceMetric.Cosine ? 1.0 / scale : 1.0;
+            using var result = PrototypicalLoss.Compute(support, fixture["support_labels"], query, fixture["query_labels"], way, metric, temperature);
             result.Loss.backward();
 
             GoldenFixture.MaxRelativeError(result.Loss.reshape(1), fixture["loss"], floorFraction).Should().BeLessThanOrEqualTo(tolerance);
