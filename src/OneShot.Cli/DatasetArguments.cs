@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OneShot.Data;
+using OneShot.Evaluation;
 
 namespace OneShot.Cli;
 
@@ -14,6 +15,26 @@ internal sealed class DatasetArguments
     public Option<string?> Data { get; } = new("--data")
     {
         Description = "A class-folder dataset: one sub-folder of images per class.",
+    };
+
+    public Option<string?> Emoji { get; } = new("--emoji")
+    {
+        Description = "The two-artist emoji folder (classes.tsv, splits/, google-64.zip, twitter-64.zip): enroll Google's drawing, classify Twitter's (--split train|val|test|all).",
+    };
+
+    public Option<string?> FashionMnist { get; } = new("--fashion-mnist")
+    {
+        Description = "A Fashion-MNIST folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (Debian: /usr/share/datasets/fashion-mnist).",
+    };
+
+    public Option<bool> WithinGroup { get; } = new("--within-group")
+    {
+        Description = "Draw every episode's classes from one group: one emoji subcategory (the harder protocol).",
+    };
+
+    public Option<bool> InvertImages { get; } = new("--invert-images")
+    {
+        Description = "--fashion-mnist: invert the pictures to dark-on-light before the model's preprocessing.",
     };
 
     public Option<int> ImageSize { get; } = new("--image-size")
@@ -31,6 +52,10 @@ internal sealed class DatasetArguments
     {
         command.Options.Add(Omniglot);
         command.Options.Add(Data);
+        command.Options.Add(Emoji);
+        command.Options.Add(FashionMnist);
+        command.Options.Add(WithinGroup);
+        command.Options.Add(InvertImages);
         command.Options.Add(ImageSize);
         command.Options.Add(Rotations);
     }
@@ -45,9 +70,39 @@ internal sealed class DatasetArguments
     {
         string? omniglot = result.GetValue(Omniglot);
         string? data = result.GetValue(Data);
-        if ((omniglot is null) == (data is null))
+        string? emoji = result.GetValue(Emoji);
+        string? fashion = result.GetValue(FashionMnist);
+        if (new[] { omniglot, data, emoji, fashion }.Count(v => v is not null) != 1)
         {
-            throw new ArgumentException("Give exactly one of --omniglot DIR or --data DIR.");
+            throw new ArgumentException("Give exactly one of --omniglot DIR, --data DIR, --emoji DIR or --fashion-mnist DIR.");
+        }
+
+        if (result.GetValue(WithinGroup) && emoji is null)
+        {
+            throw new ArgumentException("--within-group needs --emoji (its subcategories are the groups).");
+        }
+
+        if (emoji is not null)
+        {
+            var emojiSplit = split.ToLowerInvariant() switch
+            {
+                "train" => EmojiSplit.Train,
+                "val" => EmojiSplit.Val,
+                "test" => EmojiSplit.Test,
+                "all" => EmojiSplit.All,
+                _ => throw new ArgumentException($"--split: unknown emoji split '{split}'; expected train, val, test or all."),
+            };
+            return (EmojiDataset.Open(emoji, new EmojiOptions { Split = emojiSplit, Preprocessing = preprocessing }), "emoji");
+        }
+
+        if (fashion is not null)
+        {
+            return (IdxDataset.Open(
+                Path.Combine(fashion, "t10k-images-idx3-ubyte.gz"),
+                Path.Combine(fashion, "t10k-labels-idx1-ubyte.gz"),
+                preprocessing,
+                IdxDataset.FashionMnistClassNames,
+                invert: result.GetValue(InvertImages)), "fashion-mnist");
         }
 
         if (data is not null)
@@ -72,6 +127,16 @@ internal sealed class DatasetArguments
         };
         return (OmniglotDataset.Open(omniglot!, options), "omniglot");
     }
+
+    /// <summary>The episode protocol the dataset asks for: the two-artist item pools of the emoji set, and its groups with --within-group.</summary>
+    public EpisodeEvaluationOptions Protocol(ParseResult result, IClassDataset dataset, EpisodeEvaluationOptions options) => dataset is EmojiDataset emoji
+        ? options with
+        {
+            SupportItems = [0],
+            QueryItems = [1],
+            ClassGroups = result.GetValue(WithinGroup) ? emoji.ClassGroups : null,
+        }
+        : options;
 
     public static OmniglotSplit ParseSplit(string split) => split.ToLowerInvariant() switch
     {

@@ -47,7 +47,7 @@ internal static class EvaluateCommand
                 result.GetValue(model),
                 "episode evaluation classifies embeddings, and fine-tuning needs each episode's images; measure it with the FineTuner API (see samples/OneShot.TransferVsFineTune).");
             using var embedder = CliModels.Load(result.GetValue(model)!);
-            string splitName = result.GetValue(data.Data) is null ? result.GetValue(split)! : "all";
+            string splitName = result.GetValue(data.Data) is null && result.GetValue(data.FashionMnist) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
             var options = new EpisodeEvaluationOptions
             {
@@ -58,6 +58,7 @@ internal static class EvaluateCommand
                 Seed = result.GetValue(seed),
                 Classifier = classifier,
             };
+            options = data.Protocol(result, dataset, options);
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
                     report(p.Episode, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {p.MeanAccuracy:P2}")))));
@@ -70,6 +71,7 @@ internal static class EvaluateCommand
                     ["model"] = result.GetValue(model),
                     ["accuracy"] = evaluation.Accuracy,
                     ["ci95"] = double.IsNaN(evaluation.Ci95) ? null : evaluation.Ci95,
+                    ["protocol"] = options.SupportItems is null ? (options.ClassGroups is null ? "random" : "within-group") : (options.ClassGroups is null ? "cross-artist" : "cross-artist-within-group"),
                     ["way"] = evaluation.Way,
                     ["shot"] = evaluation.Shot,
                     ["query"] = evaluation.Query,

@@ -63,9 +63,13 @@ public static class Distances
     /// the current dispose scope (differentiable; no exact refinement). <paramref name="supportSquaredNorms"/> <c>[S]</c>
     /// may be given when precomputed.
     /// </summary>
+    /// <remarks>
+    /// No implicit <see cref="Scalar"/> temporaries on this path: TorchSharp's implicit scalars can be finalized by the GC
+    /// while a native call still reads them, which crashed concurrent classification (Scalar.h internal assert) under load.
+    /// </remarks>
     internal static Tensor SquaredEuclidean(Tensor queries, Tensor support, Tensor? supportSquaredNorms = null) =>
-        ExpansionWithoutQueryNorms(queries, support, supportSquaredNorms ?? support.square().sum(1))
-            .add_(queries.square().sum(1, keepdim: true)).clamp_min(0);
+        ExpansionWithoutQueryNorms(queries, support, supportSquaredNorms ?? support.mul(support).sum(1))
+            .add_(queries.mul(queries).sum(1, keepdim: true)).relu_();
 
     /// <summary>
     /// <c>‖s‖² − 2 q·sᵀ</c> <c>[Q,S]</c>: squared Euclidean distances less <c>‖q‖²</c>, which is the same along a row and so
@@ -82,7 +86,8 @@ public static class Distances
     {
         long q = queries.shape[0], k = indices.shape[1];
         var rows = support.index_select(0, indices.reshape(-1)).view(q, k, -1);
-        return (queries.unsqueeze(1) - rows).square().sum(2);
+        var difference = queries.unsqueeze(1) - rows;
+        return difference.mul(difference).sum(2);
     }
 
     /// <summary>Replaces the <see cref="ExactWinners"/> smallest entries of each row of <paramref name="squared"/> by their exact values.</summary>
@@ -114,7 +119,23 @@ public static class Distances
     {
         var q = nn.functional.normalize(queries, p: 2, dim: 1);
         var s = nn.functional.normalize(support, p: 2, dim: 1);
-        return q.mm(s.t()).neg_().add_(1).clamp_(0, 2);
+        return CosineDistanceFromSimilarity(q.mm(s.t()));
+    }
+
+    /// <summary><c>1 − similarity</c> clamped to [0, 2], in place, with explicit scalars kept alive for the native calls.</summary>
+    internal static Tensor CosineDistanceFromSimilarity(Tensor similarity)
+    {
+        using var one = 1.0.ToScalar();
+        using var zero = 0.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        return similarity.neg_().add_(one).clamp_(zero, two);
+    }
+
+    /// <summary>Softmax over classes of <c>−distance / temperature</c>, with an explicit scalar kept alive for the native call.</summary>
+    internal static Tensor SoftmaxOfNegative(Tensor distances, double temperature)
+    {
+        using var factor = (-1.0 / temperature).ToScalar();
+        return distances.mul(factor).softmax(1);
     }
 
     private static void Check(Tensor tensor, string name, string expected)

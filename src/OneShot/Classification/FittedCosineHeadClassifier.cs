@@ -33,8 +33,8 @@ public sealed class FittedCosineHeadClassifier : FittedClassifier<CosineHeadClas
     protected override ClassScores Score(Tensor queries)
     {
         var q = nn.functional.normalize(queries, p: 2, dim: 1);
-        var distances = q.matmul(_weight.t()).neg_().add_(1).clamp_(0, 2);
-        return ClassScores.FromTensors(distances, distances.div(-Options.Temperature).softmax(1));
+        var distances = Distances.CosineDistanceFromSimilarity(q.matmul(_weight.t()));
+        return ClassScores.FromTensors(distances, Distances.SoftmaxOfNegative(distances, Options.Temperature));
     }
 
     /// <inheritdoc />

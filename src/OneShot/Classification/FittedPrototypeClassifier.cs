@@ -35,7 +35,7 @@ public sealed class FittedPrototypeClassifier : FittedClassifier<PrototypeClassi
     {
         var q = FeatureTransformer.Apply(queries, Options.Transform, _centeringMean);
         var distances = Distances.Compute(q, _prototypes, Options.Metric);
-        return ClassScores.FromTensors(distances, distances.div(-Options.Temperature).softmax(1));
+        return ClassScores.FromTensors(distances, Distances.SoftmaxOfNegative(distances, Options.Temperature));
     }
 
     /// <inheritdoc />

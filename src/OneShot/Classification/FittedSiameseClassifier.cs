@@ -41,7 +41,7 @@ public sealed class FittedSiameseClassifier : FittedClassifier<SiameseClassifier
             }
         }
 
-        float[] probabilities = tensor(best, [rows, c]).div(Options.Temperature).softmax(1).contiguous().data<float>().ToArray();
+        float[] probabilities = Distances.SoftmaxOfNegative(tensor(best, [rows, c]), -Options.Temperature).contiguous().data<float>().ToArray();
         float[] scores = [.. best.Select(b => (float)Options.Head.ToClassScore(b))];
         return new ClassScores(rows, scores, probabilities);
     }

@@ -96,7 +96,7 @@ public sealed class SiameseHead
         var difference = left.detach().cpu().to_type(ScalarType.Float32) - right.detach().cpu().to_type(ScalarType.Float32);
         if (Kind == SiameseHeadKind.Contrastive)
         {
-            return difference.pow(2).sum(1).sqrt().neg();
+            return difference.mul(difference).sum(1).sqrt().neg();
         }
 
         return difference.abs().matmul(tensor(_kochWeights)).add(KochBias).sigmoid();

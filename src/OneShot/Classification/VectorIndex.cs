@@ -108,7 +108,10 @@ public sealed class VectorIndex : IDisposable
         var (bestScores, bestIndices) = best!.Value;
         if (cosine)
         {
-            return (bestScores.add(1).clamp_(0, 2).MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
+            using var one = 1.0.ToScalar();
+            using var zero = 0.0.ToScalar();
+            using var two = 2.0.ToScalar();
+            return (bestScores.add(one).clamp_(zero, two).MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
         }
 
         // The winners re-ranked by their exact distances.

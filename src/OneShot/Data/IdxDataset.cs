@@ -44,8 +44,9 @@ public sealed class IdxDataset : IClassDataset, IDisposable
     /// <param name="preprocessing">How each image becomes a model input (use the embedder's).</param>
     /// <param name="classNames">Names by label value; default the label value as text.</param>
     /// <param name="maxPerClass">Keep at most this many items per class (the first in file order). Default: all.</param>
+    /// <param name="invert">Invert the pixels (255 - v) before preprocessing: Fashion-MNIST's light-on-black pictures become dark-on-light.</param>
     /// <exception cref="DatasetException">A file is missing, not IDX, truncated, or the counts disagree; the message names it.</exception>
-    public static IdxDataset Open(string imagesPath, string labelsPath, ImagePreprocessing preprocessing, IReadOnlyList<string>? classNames = null, int? maxPerClass = null)
+    public static IdxDataset Open(string imagesPath, string labelsPath, ImagePreprocessing preprocessing, IReadOnlyList<string>? classNames = null, int? maxPerClass = null, bool invert = false)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         byte[] images = ReadAll(imagesPath);
@@ -92,7 +93,16 @@ public sealed class IdxDataset : IClassDataset, IDisposable
             }
 
             using var bitmap = new SKBitmap(info);
-            images.AsSpan(16 + (i * rows * cols), rows * cols).CopyTo(bitmap.GetPixelSpan());
+            var pixels = bitmap.GetPixelSpan();
+            images.AsSpan(16 + (i * rows * cols), rows * cols).CopyTo(pixels);
+            if (invert)
+            {
+                for (int k = 0; k < pixels.Length; k++)
+                {
+                    pixels[k] = (byte)(255 - pixels[k]);
+                }
+            }
+
             using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
             bucket.Add(loader.LoadPixels(data.AsSpan(), $"{imagesPath}#{i}"));
         }

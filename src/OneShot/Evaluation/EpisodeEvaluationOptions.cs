@@ -46,7 +46,45 @@ public sealed record EpisodeEvaluationOptions
     /// images as it holds, otherwise embeds per episode. True or false forces one way. Embeddings in evaluation mode
     /// do not depend on the batch, so both give the same result up to float rounding.
     /// </summary>
+    /// <summary>
+    /// Item indices the support items are drawn from, with <see cref="QueryItems"/> for the queries: a cross-domain
+    /// protocol such as the two-artist emoji task (support <c>[0]</c>, Google's drawing; query <c>[1]</c>, Twitter's).
+    /// Null (the default) draws support and query items from all items, never the same item twice.
+    /// </summary>
+    public IReadOnlyList<int>? SupportItems { get; init; }
+
+    /// <summary>Item indices the query items are drawn from; set together with <see cref="SupportItems"/>.</summary>
+    public IReadOnlyList<int>? QueryItems { get; init; }
+
+    /// <summary>
+    /// The group of every class of the dataset (for example <see cref="OneShot.Data.EmojiDataset.ClassGroups"/>, the
+    /// subcategories): when set, all classes of an episode come from one group (drawn uniformly among the groups with
+    /// at least <see cref="Way"/> classes), the harder within-group protocol. Null (the default) draws from all classes.
+    /// </summary>
+    public IReadOnlyList<string>? ClassGroups { get; init; }
+
     internal bool? EmbedAllOnce { get; init; }
+
+    /// <summary>The sampler constraints these options ask for, or null.</summary>
+    internal EpisodeConstraints? Constraints()
+    {
+        if ((SupportItems is null) != (QueryItems is null))
+        {
+            throw new ArgumentException("Set both SupportItems and QueryItems, or neither.");
+        }
+
+        if (SupportItems is not null && (SupportItems.Count == 0 || QueryItems!.Count == 0 || SupportItems.Concat(QueryItems).Any(i => i < 0)))
+        {
+            throw new ArgumentException("SupportItems and QueryItems must each list at least one item index, none negative.");
+        }
+
+        if (SupportItems is not null && SupportItems.Intersect(QueryItems!).Any())
+        {
+            throw new ArgumentException($"SupportItems and QueryItems share items ({string.Join(", ", SupportItems.Intersect(QueryItems!))}): a query would be its own support.");
+        }
+
+        return SupportItems is null && ClassGroups is null ? null : new EpisodeConstraints(SupportItems, QueryItems, ClassGroups);
+    }
 
     private static int AtLeast(int value, int minimum, string name) =>
         value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");

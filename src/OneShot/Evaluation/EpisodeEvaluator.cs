@@ -48,7 +48,7 @@ public sealed class EpisodeEvaluator
         DatasetShape.EnsureFits(embedder, dataset, nameof(dataset));
 
         var o = Options;
-        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query);
+        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query, o.Constraints());
         var clock = Stopwatch.StartNew();
         long imagesInDataset = sampler.EligibleClasses.Sum(k => (long)dataset.CountOf(k));
         long imagesInEpisodes = (long)o.Episodes * o.Way * (o.Shot + o.Query);

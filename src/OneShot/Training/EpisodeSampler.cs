@@ -17,6 +17,9 @@ namespace OneShot.Training;
 public sealed class EpisodeSampler
 {
     private readonly int[] _eligible;
+    private readonly int[]? _supportPool;
+    private readonly int[]? _queryPool;
+    private readonly int[][]? _groups;
 
     /// <summary>Creates a sampler and checks that N-way K-shot Q-query episodes are possible on <paramref name="dataset"/>.</summary>
     /// <param name="dataset">The classes to sample from.</param>
@@ -25,6 +28,12 @@ public sealed class EpisodeSampler
     /// <param name="query">Query items per class Q (at least 1).</param>
     /// <exception cref="ArgumentException">Fewer than <paramref name="way"/> classes have at least K+Q items.</exception>
     public EpisodeSampler(IClassDataset dataset, int way, int shot, int query)
+        : this(dataset, way, shot, query, null)
+    {
+    }
+
+    /// <summary>Creates a sampler whose episodes also follow <paramref name="constraints"/> (item pools, class groups).</summary>
+    internal EpisodeSampler(IClassDataset dataset, int way, int shot, int query, EpisodeConstraints? constraints)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(way, 1);
@@ -36,11 +45,17 @@ public sealed class EpisodeSampler
         Query = query;
 
         int needed = shot + query;
+        _supportPool = constraints?.SupportItems?.ToArray();
+        _queryPool = constraints?.QueryItems?.ToArray();
         var eligible = new List<int>();
         var excluded = new List<int>();
         for (int c = 0; c < dataset.Classes.Count; c++)
         {
-            (dataset.CountOf(c) >= needed ? eligible : excluded).Add(c);
+            int count = dataset.CountOf(c);
+            bool enough = _supportPool is null
+                ? count >= needed
+                : _supportPool.Count(j => j < count) >= shot && _queryPool!.Count(j => j < count) >= query;
+            (enough ? eligible : excluded).Add(c);
         }
 
         _eligible = eligible.ToArray();
@@ -49,7 +64,24 @@ public sealed class EpisodeSampler
         {
             throw new ArgumentException(Describe(dataset, way, shot, query, excluded), nameof(dataset));
         }
+
+        if (constraints?.ClassGroups is { } names)
+        {
+            if (names.Count != dataset.Classes.Count)
+            {
+                throw new ArgumentException($"ClassGroups has {names.Count} entries; the dataset has {dataset.Classes.Count} classes (one group name per class expected).", nameof(constraints));
+            }
+
+            _groups = [.. _eligible.GroupBy(c => names[c], StringComparer.Ordinal).Select(g => g.ToArray()).Where(g => g.Length >= way)];
+            if (_groups.Length == 0)
+            {
+                throw new ArgumentException($"{way}-way episodes within one group need a group of at least {way} eligible classes; the largest has {_eligible.GroupBy(c => names[c], StringComparer.Ordinal).Max(g => g.Count())}.", nameof(constraints));
+            }
+        }
     }
+
+    /// <summary>The number of class groups episodes are drawn within (0 when classes are drawn from all groups).</summary>
+    internal int GroupCount => _groups?.Length ?? 0;
 
     /// <summary>The dataset episodes are drawn from.</summary>
     public IClassDataset Dataset { get; }
@@ -90,7 +122,7 @@ public sealed class EpisodeSampler
     internal EpisodePlan Plan(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        var classes = (int[])_eligible.Clone();
+        var classes = (int[])(_groups is null ? _eligible : _groups[random.Next(_groups.Length)]).Clone();
         PartialShuffle(classes, Way, random);
         var chosen = classes.AsSpan(0, Way).ToArray();
         var support = new int[Way][];
@@ -98,6 +130,17 @@ public sealed class EpisodeSampler
         for (int i = 0; i < Way; i++)
         {
             int count = Dataset.CountOf(chosen[i]);
+            if (_supportPool is not null)
+            {
+                var supportItems = _supportPool.Where(j => j < count).ToArray();
+                var queryItems = _queryPool!.Where(j => j < count).ToArray();
+                PartialShuffle(supportItems, Shot, random);
+                PartialShuffle(queryItems, Query, random);
+                support[i] = supportItems.AsSpan(0, Shot).ToArray();
+                query[i] = queryItems.AsSpan(0, Query).ToArray();
+                continue;
+            }
+
             var items = new int[count];
             for (int j = 0; j < count; j++)
             {

@@ -95,7 +95,7 @@ public sealed class CliAppTests : IDisposable
         var (code, _, error) = Invoke("train", "--data", _root, "--omniglot", _root, "--out", Path.Combine(_root, "m"));
 
         code.Should().Be(1);
-        error.Should().Contain("exactly one of --omniglot DIR or --data DIR");
+        error.Should().Contain("exactly one of --omniglot DIR, --data DIR");
     }
 
     [Fact]

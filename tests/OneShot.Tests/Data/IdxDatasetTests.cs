@@ -30,6 +30,18 @@ public sealed class IdxDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Open_Invert_GivesDarkOnLight()
+    {
+        string imagesPath = WriteImages("img", [[0, 255, 0, 255]], 2, 2, gzip: false);
+        string labelsPath = WriteLabels("lbl", [0], gzip: false);
+
+        using var dataset = IdxDataset.Open(imagesPath, labelsPath, Gray2, invert: true);
+
+        using var item = dataset.Load(0, [0]);
+        item.data<float>().ToArray().Should().Equal(1f, 0f, 1f, 0f);
+    }
+
+    [Fact]
     public void Open_MaxPerClass_KeepsFirstItems()
     {
         string imagesPath = WriteImages("img", [[0, 0, 0, 0], [255, 255, 255, 255], [51, 51, 51, 51]], 2, 2, gzip: false);
