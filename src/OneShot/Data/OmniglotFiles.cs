@@ -1,3 +1,4 @@
+using OneShot.Data.Downloads;
 namespace OneShot.Data;
 
 /// <summary>
