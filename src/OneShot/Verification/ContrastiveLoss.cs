@@ -12,7 +12,7 @@ namespace OneShot.Verification;
 /// uses the squared distance directly (no square root, so its gradient is defined at d = 0); the "different"
 /// term takes <c>d = sqrt(d² + 1e-12)</c>, which keeps its gradient finite for identical embeddings.
 /// </remarks>
-public static class ContrastiveLoss
+internal static class ContrastiveLoss
 {
     private const double Epsilon = 1e-12;
 

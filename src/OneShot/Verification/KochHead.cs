@@ -10,7 +10,7 @@ namespace OneShot.Verification;
 /// <c>fc = Linear(D, 1)</c>, whose sigmoid is the probability that the two embeddings show the same class.
 /// <see cref="forward"/> returns the logits <c>[P]</c>; train them with <see cref="KochLoss"/>.
 /// </summary>
-public sealed class KochHead : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class KochHead : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names keep state-dict keys compatible.
     private readonly Linear fc;

@@ -7,7 +7,7 @@ namespace OneShot.Verification;
 /// The loss of the <see cref="KochHead"/>: binary cross-entropy of the pair probability, computed from the
 /// logits for numerical stability: <c>mean over pairs of −[y·log σ(z) + (1 − y)·log(1 − σ(z))]</c>.
 /// </summary>
-public static class KochLoss
+internal static class KochLoss
 {
     /// <summary>The mean binary cross-entropy (a scalar tensor, differentiable) of <paramref name="logits"/> <c>[P]</c> against <paramref name="isSame"/> <c>[P]</c> (1 same, 0 different).</summary>
     /// <exception cref="ArgumentException">The shapes differ or are not one-dimensional.</exception>

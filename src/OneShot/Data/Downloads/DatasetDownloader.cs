@@ -11,7 +11,7 @@ namespace OneShot.Data.Downloads;
 /// absent or complete and verified.
 /// </summary>
 /// <remarks>One instance may run several downloads at once as long as they write different files.</remarks>
-public sealed class DatasetDownloader
+internal sealed class DatasetDownloader
 {
     private const int BufferSize = 1 << 16;
     private readonly HttpClient _http;

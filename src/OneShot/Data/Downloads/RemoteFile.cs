@@ -6,7 +6,7 @@ namespace OneShot.Data.Downloads;
 /// A file to download: where it comes from, the relative path it is saved under, and what it must match
 /// (size, SHA-256 and/or MD5). At least one checksum is required, so nothing unverified is ever kept.
 /// </summary>
-public sealed record RemoteFile
+internal sealed record RemoteFile
 {
     private readonly string _fileName = string.Empty;
     private readonly long? _size;

@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace OneShot.Data.Downloads;
 
 /// <summary>Extracts zip archives, refusing any entry that would land outside the destination folder ("zip slip").</summary>
-public static class ZipExtractor
+internal static class ZipExtractor
 {
     /// <summary>
     /// Extracts every entry of <paramref name="zipPath"/> under <paramref name="destinationFolder"/> (created when missing),
