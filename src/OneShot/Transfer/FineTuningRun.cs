@@ -115,16 +115,7 @@ internal sealed class FineTuningRun : IDisposable
                 (loss, accuracy) = TrainStep(optimizer, features.index_select(0, index.to(features.device)), _trainLabels.index_select(0, index));
             }
 
-            bool stop = false;
-            double? validationLoss = null, validationAccuracy = null;
-            if (validationFeatures is not null && (step % _options.ValidationInterval == 0 || step == total))
-            {
-                (validationLoss, validationAccuracy) = Evaluate(validationFeatures);
-                stop = UpdateBest(validationLoss.Value, validationAccuracy.Value, FineTuningPhase.Head);
-            }
-
-            _progress?.Report(new FineTuningProgress(FineTuningPhase.Head, step, total, loss, accuracy, validationLoss, validationAccuracy));
-            if (stop)
+            if (EndStep(FineTuningPhase.Head, step, total, loss, accuracy, IsValidationStep(step, total) ? validationFeatures : null))
             {
                 return (step, true);
             }
@@ -159,17 +150,8 @@ internal sealed class FineTuningRun : IDisposable
             }
 
             network.eval();
-            bool stop = false;
-            double? validationLoss = null, validationAccuracy = null;
-            if (_validationImages is not null && (step % _options.ValidationInterval == 0 || step == total))
-            {
-                using var validationFeatures = Features(_validationImages);
-                (validationLoss, validationAccuracy) = Evaluate(validationFeatures);
-                stop = UpdateBest(validationLoss.Value, validationAccuracy.Value, FineTuningPhase.Body);
-            }
-
-            _progress?.Report(new FineTuningProgress(FineTuningPhase.Body, step, total, loss, accuracy, validationLoss, validationAccuracy));
-            if (stop)
+            using var validationFeatures = _validationImages is not null && IsValidationStep(step, total) ? Features(_validationImages) : null;
+            if (EndStep(FineTuningPhase.Body, step, total, loss, accuracy, validationFeatures))
             {
                 return (step, true);
             }
@@ -201,6 +183,23 @@ internal sealed class FineTuningRun : IDisposable
         double loss = nn.functional.cross_entropy(logits, target).item<float>();
         double accuracy = logits.argmax(1).eq(target).to_type(ScalarType.Float32).mean().item<float>();
         return (loss, accuracy);
+    }
+
+    private bool IsValidationStep(int step, int total) => step % _options.ValidationInterval == 0 || step == total;
+
+    /// <summary>Validates on <paramref name="validationFeatures"/> when given, reports the step, and tells whether to stop early.</summary>
+    private bool EndStep(FineTuningPhase phase, int step, int total, double loss, double accuracy, Tensor? validationFeatures)
+    {
+        bool stop = false;
+        double? validationLoss = null, validationAccuracy = null;
+        if (validationFeatures is not null)
+        {
+            (validationLoss, validationAccuracy) = Evaluate(validationFeatures);
+            stop = UpdateBest(validationLoss.Value, validationAccuracy.Value, phase);
+        }
+
+        _progress?.Report(new FineTuningProgress(phase, step, total, loss, accuracy, validationLoss, validationAccuracy));
+        return stop;
     }
 
     /// <summary>The embeddings of <paramref name="images"/> with the network as it is (evaluation mode), without gradients.</summary>
