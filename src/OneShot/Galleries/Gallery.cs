@@ -246,7 +246,7 @@ public sealed class Gallery : IDisposable
     {
         ArgumentNullException.ThrowIfNull(label);
         float[][] rows = _state.Read(store => store.RowsOf(label) ?? throw NotEnrolled(label, store));
-        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
+        return ToTensor(rows);
     }
 
     /// <summary>The enrolled embeddings of <paramref name="label"/> as new arrays, one per example, in enrolment order.</summary>
@@ -338,7 +338,7 @@ public sealed class Gallery : IDisposable
         }
 
         using var scope = NewDisposeScope();
-        return Predict(tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]));
+        return Predict(ToTensor(rows));
     }
 
     /// <summary>
@@ -385,6 +385,8 @@ public sealed class Gallery : IDisposable
 
     private static KeyNotFoundException NotEnrolled(string label, GalleryStore store) => new(
         $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", store.Labels.Select(l => $"'{l}'"))}.");
+
+    private Tensor ToTensor(float[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
 
     private void Add(string label, Tensor embeddings) =>
         _state.Add(label, GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings)));
