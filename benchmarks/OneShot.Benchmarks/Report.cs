@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OneShot.Classification;
+using OneShot.Embeddings;
 using static TorchSharp.torch;
 
 namespace OneShot.Benchmarks;

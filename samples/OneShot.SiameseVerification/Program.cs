@@ -5,7 +5,6 @@ using OneShot;
 using OneShot.Verification;
 using OneShot.Classification;
 using OneShot.SiameseVerification;
-using OneShot.Training;
 using OneShot.TransferVsFineTune;
 
 string? modelDir = null;

@@ -1,8 +1,8 @@
+using OneShot.Transfer;
 using OneShot.Verification;
 using OneShot.Classification;
 using OneShot.Embeddings;
 using OneShot.Serialization;
-using OneShot.Training;
 
 namespace OneShot.TransferVsFineTune;
 

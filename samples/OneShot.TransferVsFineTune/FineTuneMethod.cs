@@ -1,5 +1,5 @@
 using OneShot.Embeddings;
-using OneShot.Training;
+using OneShot.Transfer;
 using static TorchSharp.torch;
 
 namespace OneShot.TransferVsFineTune;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Galleries;
+using OneShot.Transfer;
 
 namespace OneShot.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OneShot.Data.Downloads;
 using OneShot.Data;
 
 namespace OneShot.Cli;

@@ -3,7 +3,7 @@ using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Galleries;
-using OneShot.Serialization;
+using OneShot.Transfer;
 
 namespace OneShot.Cli;
 

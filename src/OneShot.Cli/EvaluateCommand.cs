@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneShot.Classification;
 using OneShot.Evaluation;
-using OneShot.Serialization;
+using OneShot.Transfer;
 
 namespace OneShot.Cli;
 

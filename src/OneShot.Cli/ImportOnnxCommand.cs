@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OneShot.Data.Downloads;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization;

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
-using OneShot.Training;
+using OneShot.Verification;
 using TorchSharp;
 
 namespace OneShot.Cli;

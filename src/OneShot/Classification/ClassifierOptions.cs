@@ -1,3 +1,4 @@
+using OneShot.Verification;
 namespace OneShot.Classification;
 
 /// <summary>

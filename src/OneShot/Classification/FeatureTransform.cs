@@ -1,3 +1,4 @@
+using OneShot.Evaluation;
 namespace OneShot.Classification;
 
 /// <summary>

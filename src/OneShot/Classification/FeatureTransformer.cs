@@ -1,3 +1,4 @@
+using OneShot.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using OneShot.Evaluation;
 namespace OneShot.Classification;
 
 /// <summary>Options of a <see cref="PrototypeClassifier"/>: nearest class mean (Prototypical Networks).</summary>

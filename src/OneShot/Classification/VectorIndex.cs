@@ -10,7 +10,7 @@ namespace OneShot.Classification;
 /// (<c>‖x‖² − 2q·x</c>, or <c>−q̂·x̂</c>) and the per-chunk top-k merged into a running top-k. The k winners' Euclidean
 /// distances are then recomputed exactly as <c>‖q − x‖²</c> and re-ranked, so they equal <see cref="Distances.Compute"/>.
 /// </summary>
-public sealed class VectorIndex : IDisposable
+internal sealed class VectorIndex : IDisposable
 {
     /// <summary>The default upper bound on <c>queries × chunk rows</c> distances held at once (32 MB of float32).</summary>
     public const long DefaultMaxChunkElements = 8L << 20;

@@ -1,3 +1,4 @@
+using OneShot.Data.Downloads;
 namespace OneShot.Data;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace OneShot.Data;
 /// (github.com/jakesnell/prototypical-networks, pinned commit), laid out as <see cref="OmniglotDataset.Open"/> reads them.
 /// Download them with <c>new DatasetDownloader(http).DownloadAllAsync(OmniglotFiles.All, root)</c>.
 /// </summary>
-public static class OmniglotFiles
+internal static class OmniglotFiles
 {
     private const string SplitsCommit = "c9bb4d258267c11cb6e23f0a19242d24ca98ad8a";
 

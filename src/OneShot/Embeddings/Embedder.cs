@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using OneShot.Data;
+using OneShot.Transfer;
+using OneShot.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -219,6 +219,19 @@ public sealed class Gallery : IDisposable
         Add(label, ToMatrix(embeddings, nameof(embeddings)));
     }
 
+    /// <summary>Enrolls one precomputed embedding of length D under <paramref name="label"/>; the values are copied.</summary>
+    /// <exception cref="ArgumentException">The label is invalid, the length is not <see cref="EmbeddingSize"/>, or a value is not finite.</exception>
+    public void EnrollEmbedding(string label, ReadOnlyMemory<float> embedding) => EnrollEmbeddings(label, [embedding.ToArray()]);
+
+    /// <summary>Enrolls precomputed embeddings (at least one, each of length D) under <paramref name="label"/>; the values are copied.</summary>
+    /// <exception cref="ArgumentException">The label is invalid, there is no embedding, a length is not <see cref="EmbeddingSize"/>, or a value is not finite; nothing is enrolled.</exception>
+    public void EnrollEmbeddings(string label, IReadOnlyList<float[]> embeddings)
+    {
+        SupportSet.ValidateLabel(label, nameof(label));
+        ArgumentNullException.ThrowIfNull(embeddings);
+        _state.Add(label, GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings)));
+    }
+
     /// <summary>Removes <paramref name="label"/> and all its examples.</summary>
     /// <returns>True when the label was enrolled; false when it was not (nothing changes).</returns>
     public bool Remove(string label)
@@ -232,9 +245,17 @@ public sealed class Gallery : IDisposable
     public Tensor GetEmbeddings(string label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        float[][] rows = _state.Read(store => store.RowsOf(label) ?? throw new KeyNotFoundException(
-            $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", store.Labels.Select(l => $"'{l}'"))}."));
-        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
+        float[][] rows = _state.Read(store => store.RowsOf(label) ?? throw NotEnrolled(label, store));
+        return ToTensor(rows);
+    }
+
+    /// <summary>The enrolled embeddings of <paramref name="label"/> as new arrays, one per example, in enrolment order.</summary>
+    /// <exception cref="KeyNotFoundException">The label is not enrolled; the message lists the enrolled labels.</exception>
+    public float[][] GetEmbeddingArrays(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        float[][] rows = _state.Read(store => store.RowsOf(label) ?? throw NotEnrolled(label, store));
+        return rows.Select(r => (float[])r.Clone()).ToArray();
     }
 
     /// <summary>Classifies the image file at <paramref name="imagePath"/>.</summary>
@@ -299,6 +320,27 @@ public sealed class Gallery : IDisposable
         return Predict(ToMatrix(embeddings, nameof(embeddings)));
     }
 
+    /// <summary>Classifies one precomputed embedding of length D.</summary>
+    /// <exception cref="ArgumentException">The length is not <see cref="EmbeddingSize"/>.</exception>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public Prediction ClassifyEmbedding(ReadOnlyMemory<float> embedding) => ClassifyEmbeddings([embedding.ToArray()])[0];
+
+    /// <summary>Classifies precomputed embeddings, each of length D; one prediction per embedding, in order.</summary>
+    /// <exception cref="ArgumentException">A length is not <see cref="EmbeddingSize"/>.</exception>
+    /// <exception cref="InvalidOperationException">The gallery is empty.</exception>
+    public IReadOnlyList<Prediction> ClassifyEmbeddings(IReadOnlyList<float[]> embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        float[][] rows = GalleryStore.CopyRows(embeddings, EmbeddingSize, nameof(embeddings));
+        if (rows.Length == 0)
+        {
+            return [];
+        }
+
+        using var scope = NewDisposeScope();
+        return Predict(ToTensor(rows));
+    }
+
     /// <summary>
     /// Saves the gallery to <paramref name="path"/> in one file (format version, embedder fingerprint, labels,
     /// embeddings, the classifier as JSON unless it is the default prototype classifier, SHA-256 checksum). The file is written beside the target and renamed over it, so a crash
@@ -340,6 +382,11 @@ public sealed class Gallery : IDisposable
             throw new GalleryFormatException(path, $"The gallery file '{path}' holds a classifier that cannot be read: {e.Message}", e);
         }
     }
+
+    private static KeyNotFoundException NotEnrolled(string label, GalleryStore store) => new(
+        $"The label '{label}' is not enrolled in this gallery. Enrolled labels: {string.Join(", ", store.Labels.Select(l => $"'{l}'"))}.");
+
+    private Tensor ToTensor(float[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, EmbeddingSize]);
 
     private void Add(string label, Tensor embeddings) =>
         _state.Add(label, GalleryStore.ToRows(embeddings, EmbeddingSize, nameof(embeddings)));

@@ -1,4 +1,5 @@
 using OneShot.Classification;
+using OneShot.Verification;
 
 namespace OneShot.Galleries;
 

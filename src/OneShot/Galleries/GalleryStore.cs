@@ -47,12 +47,55 @@ internal sealed class GalleryStore
 
         using var cpu = embeddings.detach().cpu().to_type(ScalarType.Float32).contiguous();
         float[] flat = cpu.data<float>().ToArray();
-        if (Array.FindIndex(flat, v => !float.IsFinite(v)) is int bad and >= 0)
+        return CheckFinite(Enumerable.Range(0, (int)embeddings.shape[0]).Select(i => flat.AsSpan(i * embeddingSize, embeddingSize).ToArray()).ToArray(), name);
+    }
+
+    /// <summary>Checks <paramref name="embeddings"/> (at least one, each of length D, finite) and copies them.</summary>
+    public static float[][] ToRows(IReadOnlyList<float[]> embeddings, int embeddingSize, string name)
+    {
+        var rows = CopyRows(embeddings, embeddingSize, name);
+        if (rows.Length == 0)
         {
-            throw new ArgumentException($"Embedding {bad / embeddingSize} has a non-finite value ({flat[bad]}) at position {bad % embeddingSize}.", name);
+            throw new ArgumentException($"Expected at least one embedding of length {embeddingSize}; got none.", name);
         }
 
-        return Enumerable.Range(0, (int)embeddings.shape[0]).Select(i => flat.AsSpan(i * embeddingSize, embeddingSize).ToArray()).ToArray();
+        return CheckFinite(rows, name);
+    }
+
+    /// <summary>Copies <paramref name="embeddings"/> after checking that each has length D.</summary>
+    public static float[][] CopyRows(IReadOnlyList<float[]> embeddings, int embeddingSize, string name)
+    {
+        var rows = new float[embeddings.Count][];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (embeddings[i] is null)
+            {
+                throw new ArgumentException($"Embedding {i} is null.", name);
+            }
+
+            if (embeddings[i].Length != embeddingSize)
+            {
+                throw new ArgumentException(
+                    $"Expected embeddings of length {embeddingSize}; embedding {i} has length {embeddings[i].Length}.", name);
+            }
+
+            rows[i] = (float[])embeddings[i].Clone();
+        }
+
+        return rows;
+    }
+
+    private static float[][] CheckFinite(float[][] rows, string name)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (Array.FindIndex(rows[i], v => !float.IsFinite(v)) is int bad and >= 0)
+            {
+                throw new ArgumentException($"Embedding {i} has a non-finite value ({rows[i][bad]}) at position {bad}.", name);
+            }
+        }
+
+        return rows;
     }
 
     public void Add(string label, float[] row)

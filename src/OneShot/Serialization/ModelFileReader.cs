@@ -1,8 +1,7 @@
 using System.Text.Json;
-using OneShot.Classification;
-using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.IO;
+using OneShot.Verification;
 using static TorchSharp.torch;
 
 namespace OneShot.Serialization;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.IO;
+using OneShot.Verification;
 using static TorchSharp.torch;
 
 namespace OneShot.Serialization;

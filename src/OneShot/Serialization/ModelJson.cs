@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OneShot.Verification;
 
 namespace OneShot.Serialization;
 

@@ -1,5 +1,4 @@
 using OneShot.Verification;
-using OneShot.Classification;
 using OneShot.Embeddings;
 
 namespace OneShot.Serialization;

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using OneShot.Data;
+using OneShot.Data.Downloads;
 
 namespace OneShot.Serialization;
 

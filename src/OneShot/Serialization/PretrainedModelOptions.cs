@@ -1,4 +1,4 @@
-using OneShot.Data;
+using OneShot.Data.Downloads;
 using OneShot.Embeddings;
 
 namespace OneShot.Serialization;

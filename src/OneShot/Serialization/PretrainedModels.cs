@@ -1,3 +1,4 @@
+using OneShot.Data.Downloads;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization.Onnx;

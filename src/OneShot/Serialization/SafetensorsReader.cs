@@ -13,7 +13,7 @@ namespace OneShot.Serialization;
 /// type of the file; <see cref="PretrainedWeights"/> converts them to the network's types when it copies them in.
 /// Not thread-safe: the reader keeps one open <see cref="FileStream"/>.
 /// </remarks>
-public sealed class SafetensorsReader : IDisposable
+internal sealed class SafetensorsReader : IDisposable
 {
     /// <summary>The largest header accepted, in bytes (the limit of the reference implementation).</summary>
     public const long MaxHeaderBytes = 100_000_000;

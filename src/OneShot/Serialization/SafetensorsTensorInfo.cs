@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace OneShot.Serialization;
 
 /// <summary>One tensor described by a safetensors header, already checked against the file.</summary>
-public sealed class SafetensorsTensorInfo
+internal sealed class SafetensorsTensorInfo
 {
     internal SafetensorsTensorInfo(string name, string dataType, ScalarType elementType, long[] shape, long begin, long end)
     {

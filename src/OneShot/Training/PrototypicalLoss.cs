@@ -13,7 +13,7 @@ namespace OneShot.Training;
 /// Everything is batched: prototypes by one matrix product with the one-hot support labels, distances by
 /// <see cref="Distances.Compute"/>. Methods return fresh tensors owned by the caller and never dispose their arguments.
 /// </remarks>
-public static class PrototypicalLoss
+internal static class PrototypicalLoss
 {
     /// <summary>Computes the loss and accuracy of one episode.</summary>
     /// <param name="supportEmbeddings">Support embeddings <c>[S,D]</c>.</param>

@@ -4,7 +4,7 @@ namespace OneShot.Training;
 
 /// <summary>The prototypical loss of one episode: the loss tensor (for backpropagation) and the query accuracy.</summary>
 /// <remarks>Owns <see cref="Loss"/>; dispose it when done (or let the enclosing dispose scope do it).</remarks>
-public sealed class PrototypicalLossResult : IDisposable
+internal sealed class PrototypicalLossResult : IDisposable
 {
     internal PrototypicalLossResult(Tensor loss, double accuracy)
     {

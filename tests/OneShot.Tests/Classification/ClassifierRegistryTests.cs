@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneShot.Classification;
+using OneShot.Verification;
 
 namespace OneShot.Tests.Classification;
 

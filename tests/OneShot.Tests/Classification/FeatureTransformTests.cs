@@ -1,4 +1,5 @@
 using OneShot.Classification;
+using OneShot.Evaluation;
 using OneShot.Tests.Galleries;
 using static OneShot.Tests.Classification.TestTensors;
 

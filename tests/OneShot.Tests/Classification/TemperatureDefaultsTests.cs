@@ -1,4 +1,5 @@
 using OneShot.Classification;
+using OneShot.Verification;
 using static OneShot.Tests.Classification.TestTensors;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OneShot.Verification;
-using OneShot.Classification;
 using OneShot.QuickStart;
 using OneShot.Serialization;
 using OneShot.Tests.Training;

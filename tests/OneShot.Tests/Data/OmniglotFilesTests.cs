@@ -1,3 +1,4 @@
+using OneShot.Data.Downloads;
 using OneShot.Data;
 
 namespace OneShot.Tests.Data;

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using OneShot.Classification;
 using OneShot.Embeddings;
 using OneShot.Serialization;
 using OneShot.Tests.Training;
 using OneShot.Training;
+using OneShot.Transfer;
+using OneShot.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 using static OneShot.Tests.Embeddings.EmbedderFoldingTests;

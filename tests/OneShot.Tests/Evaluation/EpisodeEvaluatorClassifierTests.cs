@@ -2,6 +2,7 @@ using OneShot.Classification;
 using OneShot.Evaluation;
 using OneShot.Tests.Training;
 using OneShot.Training;
+using OneShot.Verification;
 using static TorchSharp.torch;
 
 namespace OneShot.Tests.Evaluation;

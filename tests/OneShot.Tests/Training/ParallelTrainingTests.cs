@@ -1,7 +1,7 @@
-using OneShot.Classification;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Training;
+using OneShot.Verification;
 using static TorchSharp.torch;
 
 namespace OneShot.Tests.Training;

@@ -1,4 +1,3 @@
-using OneShot.Classification;
 using OneShot.Embeddings;
 using OneShot.Tests.Training;
 using OneShot.Verification;

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using OneShot.Data.Downloads;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization;
