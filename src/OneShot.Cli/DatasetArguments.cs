@@ -37,6 +37,11 @@ internal sealed class DatasetArguments
         Description = "--fashion-mnist: invert the pictures to dark-on-light before the model's preprocessing.",
     };
 
+    public Option<int?> MaxPerClass { get; } = new("--max-per-class")
+    {
+        Description = "--fashion-mnist: keep the first N pictures of each class (bounds memory and embedding time at large input sizes).",
+    };
+
     public Option<int> ImageSize { get; } = new("--image-size")
     {
         Description = "Input size in pixels (square).",
@@ -56,6 +61,7 @@ internal sealed class DatasetArguments
         command.Options.Add(FashionMnist);
         command.Options.Add(WithinGroup);
         command.Options.Add(InvertImages);
+        command.Options.Add(MaxPerClass);
         command.Options.Add(ImageSize);
         command.Options.Add(Rotations);
     }
@@ -102,7 +108,8 @@ internal sealed class DatasetArguments
                 Path.Combine(fashion, "t10k-labels-idx1-ubyte.gz"),
                 preprocessing,
                 IdxDataset.FashionMnistClassNames,
-                invert: result.GetValue(InvertImages)), "fashion-mnist");
+                result.GetValue(MaxPerClass),
+                result.GetValue(InvertImages)), "fashion-mnist");
         }
 
         if (data is not null)
