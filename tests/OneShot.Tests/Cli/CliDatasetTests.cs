@@ -4,6 +4,7 @@ using OneShot.Cli;
 namespace OneShot.Tests.Cli;
 
 /// <summary><c>oneshot evaluate</c> on the emoji set (two-artist protocol, within-subcategory option) and Fashion-MNIST.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class CliDatasetTests
 {
     private static string Model => Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

@@ -3,6 +3,7 @@ using OneShot.Cli;
 namespace OneShot.Tests.Cli;
 
 /// <summary>Usage errors of the oneshot command: each reported once, naming what was wrong (issue 12, finding 8).</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class CliErrorTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-cli-errors");

@@ -15,6 +15,7 @@ namespace OneShot.Tests.Embeddings;
 /// Embed has no side effects (the user's network keeps its mode and buffers) and sees weight changes through the
 /// weights version that every library path raises, not by comparing the weights on every call.
 /// </summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class EmbedderInferenceTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Evaluation;
 
 /// <summary>The evaluator measures any few-shot method through <see cref="IFewShotClassifier"/>.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class EpisodeEvaluatorClassifierTests : IDisposable
 {
     private readonly SingleThreadedTorch _threads = new();

@@ -14,6 +14,7 @@ namespace OneShot.Tests.Extensibility;
 /// A method and a backbone added from outside the library (public API only; each is an options record plus a codec)
 /// work through <see cref="Gallery"/>, <see cref="EpisodeEvaluator"/> and <see cref="ModelFile"/>.
 /// </summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class OutsideExtensionTests : IDisposable
 {
     private static readonly Lock RegisterOnce = new();

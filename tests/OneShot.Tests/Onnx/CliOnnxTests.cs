@@ -6,6 +6,7 @@ using OneShot.Tests.Cli;
 namespace OneShot.Tests.Onnx;
 
 /// <summary><c>oneshot export-onnx</c>, and <c>--model x.onnx</c> in enroll / classify / evaluate.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class CliOnnxTests : IDisposable
 {
     private static readonly string Model = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-conv4");

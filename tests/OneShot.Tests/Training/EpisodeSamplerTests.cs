@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class EpisodeSamplerTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Training;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class InMemoryClassDatasetTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace OneShot.Tests.Training;
 /// exactly the result of a run alone. With TorchSharp's global generator (seeded by each trainer) the threads would
 /// reseed and draw from one shared stream, and the Koch head's initial weights would depend on the interleaving.
 /// </summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class ParallelTrainingTests
 {
     private static Embedder Base() => Embedder.Create(new EmbedderOptions

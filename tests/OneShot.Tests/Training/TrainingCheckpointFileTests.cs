@@ -13,6 +13,7 @@ namespace OneShot.Tests.Training;
 /// before anything is applied, typed errors. "Unchanged" is checked bit for bit on the weights and by saving the
 /// target again (weights, Adam state, training state and generator state) and comparing the bytes.
 /// </summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class TrainingCheckpointFileTests : IDisposable
 {
     private const string Recipe = "recipe";

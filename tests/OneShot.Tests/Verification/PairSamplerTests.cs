@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Verification;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class PairSamplerTests
 {
     [Fact]

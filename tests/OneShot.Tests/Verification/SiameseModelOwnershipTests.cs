@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Verification;
 
 /// <summary>The ownership rule: the caller owns what it passes in; a type that creates an embedder owns it.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class SiameseModelOwnershipTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-siamese-owner");

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Serialization.Onnx;
 
 /// <summary>PretrainedModels and <c>oneshot import-onnx</c>: from the NuGet cache, or downloaded from a feed (a loopback server here).</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class PretrainedModelsTests : IDisposable
 {
     private const string PackagePath = "v3-flatcontainer/microsoft.ml.dnnimagefeaturizer.resnet18/0.23.1/microsoft.ml.dnnimagefeaturizer.resnet18.0.23.1.nupkg";
