@@ -73,6 +73,28 @@ public sealed class OnnxExporterTests : IDisposable
         sidecar.Description.Should().Be("a test model");
     }
 
+    [Theory]
+    [InlineData("imagenet")]
+    [InlineData("cntk")]
+    [InlineData("clip")]
+    public void SidecarWriteThenRead_PretrainedPresets_KeepEveryPreprocessingField(string preset)
+    {
+        var preprocessing = preset switch
+        {
+            "imagenet" => OneShot.Data.PreprocessingPresets.ImageNet,
+            "cntk" => OneShot.Data.PreprocessingPresets.CntkResNet18(),
+            _ => OneShot.Data.PreprocessingPresets.Clip,
+        };
+        string path = Path.Combine(_folder, "preset.onnx.json");
+        var written = new OnnxSidecar { InputName = "x", OutputName = "y", Preprocessing = preprocessing, EmbeddingSize = 512, Architecture = "resnet18" };
+
+        OnnxSidecarFile.Write(path, written);
+        var read = OnnxSidecarFile.Read(path);
+
+        read.Preprocessing.Should().Be(preprocessing);
+        read.Preprocessing.ToCanonicalString().Should().Be(preprocessing.ToCanonicalString());
+    }
+
     private static float[] Run(InferenceSession session, float[] input, long[] shape)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);

@@ -73,7 +73,7 @@ public static class OnnxSidecarFile
             {
                 InputName = json.Input,
                 OutputName = json.Output,
-                Preprocessing = ToPreprocessing(json.Preprocessing),
+                Preprocessing = PreprocessingCodec.FromJson(json.Preprocessing, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path),
                 L2Normalize = json.L2Normalize,
                 EmbeddingSize = json.EmbeddingSize,
                 Architecture = string.IsNullOrWhiteSpace(json.Architecture) ? "onnx" : json.Architecture,
@@ -97,36 +97,13 @@ public static class OnnxSidecarFile
             FormatVersion = FormatVersion,
             Input = sidecar.InputName,
             Output = sidecar.OutputName,
-            Preprocessing = new PreprocessingJson
-            {
-                Color = p.Color == ColorMode.Grayscale ? "grayscale" : "rgb",
-                Width = p.Width,
-                Height = p.Height,
-                Invert = p.Invert,
-                Mean = p.Mean.ToArray(),
-                Std = p.Std.ToArray(),
-            },
+            Preprocessing = PreprocessingCodec.ToJson(p),
             L2Normalize = sidecar.L2Normalize,
             EmbeddingSize = sidecar.EmbeddingSize,
             Architecture = sidecar.Architecture,
             Description = sidecar.Description,
         };
+        PreprocessingCodec.WriteFiles(p, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", beforeCommit: null);
         AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(json, OnnxSidecarJsonContext.Default.OnnxSidecarJson));
     }
-
-    // The same mapping as model.json's preprocessing object (ModelFileReader).
-    private static ImagePreprocessing ToPreprocessing(PreprocessingJson json) => new()
-    {
-        Color = json.Color switch
-        {
-            "grayscale" => ColorMode.Grayscale,
-            "rgb" => ColorMode.Rgb,
-            _ => throw new ArgumentException($"preprocessing.color is '{json.Color}'; expected 'grayscale' or 'rgb'."),
-        },
-        Width = json.Width,
-        Height = json.Height,
-        Invert = json.Invert,
-        Mean = json.Mean,
-        Std = json.Std,
-    };
 }
