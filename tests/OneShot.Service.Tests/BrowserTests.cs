@@ -8,11 +8,12 @@ namespace OneShot.Service.Tests;
 /// The page in headless Chromium against the service on a real Kestrel port: a person drops support images per label,
 /// then drops query images and sees each thumbnail with its predicted label and confidence. Uses Debian's chromium
 /// (<c>apt-get install chromium</c>; .ci/run installs it): Playwright's own browser download cannot be used here. Skipped,
-/// with that message, when it is not installed.
+/// with that message, when it is not installed (ONESHOT_CHROMIUM names another browser binary).
 /// </summary>
 public sealed partial class BrowserTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>Debian's chromium, or the browser named by the ONESHOT_CHROMIUM environment variable.</summary>
+    private static readonly string ChromiumPath = Environment.GetEnvironmentVariable("ONESHOT_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     [SkippableFact]
     public async Task Page_DropSupportThenQuery_ShowsThePredictedLabelAndConfidence()
