@@ -48,6 +48,8 @@ public static class ServiceApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Load the model and open the gallery now: a bad setting stops the start, and the first request is not slow.
+        _ = app.Services.GetRequiredService<OneShotRecognizer>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
         var page = new EmbeddedFileProvider(typeof(ServiceApp).Assembly, "OneShot.Service.wwwroot");

@@ -27,6 +27,13 @@ internal static class UploadReader
                 RecognitionError.UploadTooLarge,
                 $"The upload is larger than {recognizer.Options.MaxUploadBytes} bytes (setting MaxUploadBytes): {e.Message}");
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's MaxRequestBodySize, for a body whose length was not announced (chunked).
+            throw new RecognitionRequestException(
+                RecognitionError.UploadTooLarge,
+                $"The upload is larger than {recognizer.Options.MaxUploadBytes} bytes (setting MaxUploadBytes): {e.Message}");
+        }
         catch (InvalidDataException e)
         {
             throw new UploadException(StatusCodes.Status400BadRequest, "MalformedForm", $"The multipart form cannot be read: {e.Message} Expected a well-formed multipart/form-data body.");

@@ -28,6 +28,8 @@ public sealed partial class BrowserTests
             Args = ["--no-sandbox"],
         });
         var page = await browser.NewPageAsync();
+        // Generous: the machine may be busy with other test assemblies; a wrong label still fails at once.
+        Assertions.SetDefaultExpectTimeout(60_000);
         await page.GotoAsync(service.Address + "/");
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("conv4, 64-value embeddings; 0 labels");
 

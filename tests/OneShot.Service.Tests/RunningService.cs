@@ -19,12 +19,16 @@ internal sealed class RunningService : IAsyncDisposable
     /// <summary>The base address, for example http://127.0.0.1:41234.</summary>
     public string Address => _app.Urls.Single().TrimEnd('/');
 
-    public static async Task<RunningService> StartAsync()
+    public static async Task<RunningService> StartAsync(Action<OneShotServiceOptions>? configure = null)
     {
         var directory = new TempDirectory();
         var app = ServiceApp.Build(
             ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"],
-            builder => builder.Services.PostConfigure<OneShotServiceOptions>(o => o.GalleryPath = Path.Combine(directory.Path, "gallery.bin")));
+            builder => builder.Services.PostConfigure<OneShotServiceOptions>(o =>
+            {
+                o.GalleryPath = Path.Combine(directory.Path, "gallery.bin");
+                configure?.Invoke(o);
+            }));
         await app.StartAsync();
         return new RunningService(directory, app);
     }
