@@ -18,8 +18,9 @@ namespace OneShot.Hosting;
 /// <remarks>
 /// <para>
 /// Safe to call from many threads at once: classifications run concurrently (the gallery classifies against an
-/// immutable fitted classifier); enrolments and removals are serialised with the save that follows them, so the
-/// gallery file always holds the latest state and is written atomically (a crash mid-save leaves the previous file).
+/// immutable fitted classifier); enrolments embed their images concurrently, then the change and the save that follows it
+/// are serialised with other enrolments and removals, so the gallery file always holds the latest state and is written
+/// atomically (a crash mid-save leaves the previous file).
 /// </para>
 /// <para>
 /// Every image is checked before anything changes: byte size, declared pixel count (from the header, before pixel
@@ -122,9 +123,11 @@ public sealed class OneShotRecognizer : IDisposable
         using (var scope = NewDisposeScope())
         {
             using var batch = ToBatch(values, images.Count);
+            // Embedded outside the lock, so concurrent enrolments only queue for the add and the save.
+            using var embeddings = Embedder.Embed(batch);
             lock (_writeLock)
             {
-                _gallery.Enroll(label, batch);
+                _gallery.EnrollEmbeddings(label, embeddings);
                 count = _gallery.Counts[label];
                 Save();
             }
