@@ -5,13 +5,15 @@ using OneShot.Benchmarks;
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- embed-latency [--repeats N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
+//   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- service-load [--clients N] [--seconds S] [--model DIR]
 const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
     + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
     + "       OneShot.Benchmarks mlnet [--images DIR|FILE.zip] [--count N] [--repeats N] [--threads N]   (ML.NET DnnFeaturizeImage ResNet-18 vs OneShot: agreement and speed)\n"
-    + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
+    + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]\n"
+    + "       OneShot.Benchmarks service-load [--clients N] [--seconds S] [--model DIR]   (samples/OneShot.Service on 127.0.0.1 under N concurrent clients)";
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine(Usage);
@@ -69,6 +71,8 @@ switch (args[0])
         return OnnxComparison.Run(Value("--repeats", 5), Console.Out);
     case "mlnet":
         return MlNetComparison.Run(Text("--images"), Value("--count", 64), Value("--repeats", 3), Console.Out);
+    case "service-load":
+        return await ServiceLoad.RunAsync(Value("--clients", 8), Value("--seconds", 10), Text("--model"), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;

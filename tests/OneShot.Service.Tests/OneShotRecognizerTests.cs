@@ -1,0 +1,125 @@
+using Microsoft.Extensions.DependencyInjection;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using OneShot.Hosting;
+using OneShot.Serialization;
+using static OneShot.Service.Tests.TestImages;
+
+namespace OneShot.Service.Tests;
+
+/// <summary>The hosting library without HTTP: options validation, the factories, DI registration, concurrency.</summary>
+public sealed class OneShotRecognizerTests : IDisposable
+{
+    private static readonly string ShippedModel = Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4");
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Create_WithoutModel_ThrowsNamingTheSetting()
+    {
+        var act = () => OneShotRecognizer.Create(new OneShotServiceOptions());
+        act.Should().Throw<ArgumentException>().WithMessage("OneShot ModelPath is not set: expected a model folder*UseEmbedder*")
+            .And.ParamName.Should().Be("ModelPath");
+    }
+
+    [Fact]
+    public void Create_ZeroPixelLimit_ThrowsNamingTheSettingAndValue()
+    {
+        var act = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, MaxPixels = 0 });
+        act.Should().Throw<ArgumentException>().WithMessage("OneShot MaxPixels is 0; expected a positive number.*");
+    }
+
+    [Fact]
+    public void UseGallery_SuppliedGalleryIsUsedAndNothingIsSaved()
+    {
+        Gallery? supplied = null;
+        var options = new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = Path.Combine(_directory.Path, "ignored.bin") }
+            .UseGallery((_, embedder) => supplied = new Gallery(embedder));
+        using var recognizer = OneShotRecognizer.Create(options);
+
+        recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]).Should().Be(new LabelCount("ring", 1));
+
+        recognizer.GallerySource.Should().Be("UseGallery");
+        recognizer.GalleryPath.Should().BeNull();
+        supplied!.Counts.Should().Equal(new Dictionary<string, int> { ["ring"] = 1 });
+        Directory.EnumerateFileSystemEntries(_directory.Path).Should().BeEmpty("a supplied gallery persists itself");
+    }
+
+    [Fact]
+    public void UseGallery_GalleryOfAnotherEmbedder_IsRefusedAtStart()
+    {
+        using var other = Embedder.Create();
+        var options = new OneShotServiceOptions { ModelPath = ShippedModel }.UseGallery((_, _) => new Gallery(other));
+        var act = () => OneShotRecognizer.Create(options);
+        act.Should().Throw<InvalidOperationException>().WithMessage("The UseGallery factory returned a gallery for embedder conv4 *; expected one for the service's embedder conv4 *");
+    }
+
+    [Fact]
+    public void Create_GalleryFileOfAnotherModel_ThrowsEmbedderMismatch()
+    {
+        string path = Path.Combine(_directory.Path, "gallery.bin");
+        using (var other = Embedder.Create())
+        using (var gallery = new Gallery(other))
+        {
+            gallery.Save(path);
+        }
+
+        var act = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path });
+        act.Should().Throw<EmbedderMismatchException>().Which.FilePath.Should().Be(path);
+    }
+
+    [Fact]
+    public void UseEmbedder_FactoryEmbedderIsUsedAndDisposedWithTheRecognizer()
+    {
+        Embedder? created = null;
+        var options = new OneShotServiceOptions().UseEmbedder(_ => created = ModelFile.Load(ShippedModel));
+        var recognizer = OneShotRecognizer.Create(options);
+        recognizer.Embedder.Should().BeSameAs(created);
+        recognizer.Dispose();
+        var act = () => created!.Embed(TorchSharp.torch.zeros(1, 1, 28, 28));
+        act.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void AddOneShot_RegistersOneRecognizerDisposedWithTheContainer()
+    {
+        var services = new ServiceCollection().AddLogging().AddOneShot(o => o.ModelPath = ShippedModel);
+        OneShotRecognizer recognizer;
+        using (var provider = services.BuildServiceProvider())
+        {
+            recognizer = provider.GetRequiredService<OneShotRecognizer>();
+            provider.GetRequiredService<OneShotRecognizer>().Should().BeSameAs(recognizer);
+            recognizer.GallerySource.Should().Be("memory");
+            recognizer.Embedder.Architecture.Should().Be("conv4");
+        }
+
+        var act = () => recognizer.Remove("x");
+        act.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task Classify_FromEightThreadsWhileEnrolling_GivesTheSerialAnswersAndSavesEveryEnrolment()
+    {
+        string path = Path.Combine(_directory.Path, "gallery.bin");
+        using var recognizer = OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path });
+        recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]);
+        recognizer.Enroll("vertical", [new ImageUpload("v.png", Draw(Shape.VerticalBar))]);
+        var query = new[] { new ImageUpload("q.png", Draw(Shape.Ring, dx: 2)) };
+        var classifiers = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            Enumerable.Range(0, 20).Select(_ => recognizer.Classify(query)[0].Label).ToArray())).ToArray();
+        var enroller = Task.Run(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                recognizer.Enroll("horizontal", [new ImageUpload($"h{i}.png", Draw(Shape.HorizontalBar, dy: i % 3))]);
+            }
+        });
+
+        await Task.WhenAll([.. classifiers, enroller]);
+
+        classifiers.SelectMany(t => t.Result).Should().HaveCount(160).And.OnlyContain(label => label == "ring");
+        Gallery.ReadInfo(path).Counts.Should().Equal(
+            new KeyValuePair<string, int>("ring", 1), new KeyValuePair<string, int>("vertical", 1), new KeyValuePair<string, int>("horizontal", 10));
+    }
+}
