@@ -12,11 +12,18 @@ namespace OneShot.Benchmarks;
 /// </summary>
 internal static class Report
 {
-    public static int Run(bool smoke, bool json, string? plotPath, int trainSteps, string? jsonPath = null)
+    public static int Run(bool smoke, bool json, string? plotPath, int trainSteps, string? jsonPath = null, string? python = null)
     {
         var log = Console.Error;
         var m = new ReportMeasurements(smoke, log);
         log.WriteLine($"report ({(smoke ? "smoke" : "full")}): libtorch threads {get_num_threads()}, {Environment.ProcessorCount} processors");
+
+        // The PyTorch peer, with our thread count, when a python3 that imports torch is found; skipped with the reason otherwise.
+        using var peer = ReportPeer.TryStart(python, get_num_threads(), out string peerReason);
+        log.WriteLine(peer is null ? $"PyTorch peer skipped: {peerReason}" : $"PyTorch peer: {peer.Description}");
+        var versus = new ReportPeerComparison(smoke, peer, log);
+        var peerRows = versus.Inference();
+        var peerLatency = versus.Latency();
 
         double gemmBefore = m.Gemm();
         var conv4 = new List<EmbeddingRow>
@@ -33,8 +40,8 @@ internal static class Report
         var cosine = m.Search(DistanceMetric.Cosine, measurePlain: true);
         var pipeline = m.Pipeline();
         var latency = EmbedLatency.Measure(smoke, 30, log);
-        var (lib, hand) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2);
-        log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s");
+        var (lib, hand, torchStep) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2, peer);
+        log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s, PyTorch {torchStep:F3} s");
         var (rss1k, rssAll, calls) = m.Memory();
 
         int[] counts = smoke ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
@@ -60,10 +67,35 @@ internal static class Report
         var conv4Best = conv4.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
         var resnetBest = resnet.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
         double searchFraction = Math.Min(euclidean.Gflops(euclidean.Seconds) / Peak(euclidean.Gemm), cosine.Gflops(cosine.Seconds) / Peak(cosine.Gemm));
-        var results = new Dictionary<string, object>
+        double? PeerRatio(string model) =>
+            peerRows.Where(r => r.Model == model).Select(r => r.Ratio).DefaultIfEmpty(double.NaN).Min() is var v && double.IsFinite(v) ? Round(v) : null;
+        var results = new Dictionary<string, object?>
         {
             ["smoke"] = smoke,
             ["threads"] = get_num_threads(),
+            ["onednn_max_cpu_isa"] = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"),
+            ["pytorch_peer"] = peer is null ? $"skipped: {peerReason}" : peer.Description,
+            ["pytorch_inference_ratio_conv4"] = PeerRatio("conv4"),
+            ["pytorch_inference_ratio_resnet12"] = PeerRatio("resnet12"),
+            ["pytorch_inference_ratio_resnet18"] = PeerRatio("resnet18"),
+            ["pytorch_train_step_ratio"] = double.IsFinite(torchStep) ? Round(lib / torchStep) : null,
+            ["latency_ms_p50"] = Round(PeerLatencyRow.Percentile(peerLatency.Ours, 0.5) * 1e3),
+            ["latency_ms_p99"] = Round(PeerLatencyRow.Percentile(peerLatency.Ours, 0.99) * 1e3),
+            ["latency_ms_p50_default_threads"] = Round(PeerLatencyRow.Percentile(peerLatency.OursDefaultThreads, 0.5) * 1e3),
+            ["latency_ms_p99_default_threads"] = Round(PeerLatencyRow.Percentile(peerLatency.OursDefaultThreads, 0.99) * 1e3),
+            ["pytorch_latency_ms_p50"] = peer is null ? null : Round(PeerLatencyRow.Percentile(peerLatency.Peer, 0.5) * 1e3),
+            ["pytorch_latency_ms_p99"] = peer is null ? null : Round(PeerLatencyRow.Percentile(peerLatency.Peer, 0.99) * 1e3),
+            ["train_step_seconds"] = Round(lib),
+            ["pytorch_train_step_seconds"] = peer is null ? null : Round(torchStep),
+            ["pytorch_inference"] = peerRows.Select(r => new Dictionary<string, object>
+            {
+                ["model"] = $"{r.Model}-{r.Size}",
+                ["batch"] = r.Batch,
+                ["ours_images_per_second"] = Round(r.Batch / r.Ours),
+                ["pytorch_plain_images_per_second"] = Round(r.Batch / r.Plain),
+                ["pytorch_optimized_images_per_second"] = Round(r.Batch / r.Optimized),
+                ["ratio"] = Round(r.Ratio),
+            }).ToArray(),
             ["gemm_gflops"] = Round(gemm),
             ["gemm_gflops_first_last"] = new[] { Round(gemmBefore), Round(gemmAfter) },
             ["conv4_fraction_of_peak"] = Round(conv4Best.GflopsOf(conv4Best.Library) / Peak(conv4Best.Gemm)),
@@ -102,6 +134,20 @@ internal static class Report
 
         var o = Console.Out;
         o.WriteLine(Invariant($"OneShot performance report ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "full")}), libtorch threads {get_num_threads()}"));
+        o.WriteLine();
+        o.WriteLine(peer is null ? $"0. Against PyTorch: skipped ({peerReason})" : $"0. Against PyTorch, alternating in this run: {peer.Description}");
+        o.WriteLine(Invariant($"   OneShot: TorchSharp/libtorch {__version__}, oneDNN max ISA {Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "default"}; ratio = our img/s / PyTorch's best (plain eval or optimize_for_inference)"));
+        o.WriteLine("   model                     batch   ours img/s  PyTorch plain  PyTorch optimized  ratio");
+        foreach (var r in peerRows)
+        {
+            o.WriteLine(Invariant($"   {r.Model + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Ours,11:F0}  {r.Batch / r.Plain,13:F0}  {r.Batch / r.Optimized,17:F0}  {r.Ratio,5:F2}"));
+        }
+
+        o.WriteLine(Invariant($"   Training step 60-way 1-shot 5-query Conv4: ours {lib:F3} s, PyTorch {torchStep:F3} s, ratio {lib / torchStep:F2} (ours / theirs, target <= 1.0)"));
+        o.WriteLine(Invariant($"   Latency, 1 PNG file -> label (Conv4-28, 5 classes), {peerLatency.Ours.Length} calls each:"));
+        o.WriteLine(Invariant($"     ours (1 thread for 1 image)  p50 {PeerLatencyRow.Percentile(peerLatency.Ours, 0.5) * 1e3,6:F2} ms  p99 {PeerLatencyRow.Percentile(peerLatency.Ours, 0.99) * 1e3,6:F2} ms"));
+        o.WriteLine(Invariant($"     ours (libtorch's threads)    p50 {PeerLatencyRow.Percentile(peerLatency.OursDefaultThreads, 0.5) * 1e3,6:F2} ms  p99 {PeerLatencyRow.Percentile(peerLatency.OursDefaultThreads, 0.99) * 1e3,6:F2} ms"));
+        o.WriteLine(Invariant($"     PyTorch (PIL + optimized)    p50 {PeerLatencyRow.Percentile(peerLatency.Peer, 0.5) * 1e3,6:F2} ms  p99 {PeerLatencyRow.Percentile(peerLatency.Peer, 0.99) * 1e3,6:F2} ms"));
         o.WriteLine();
         o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: median {gemm:F1} GFLOP/s over all samples (first {gemmBefore:F1}, last {gemmAfter:F1});"));
         o.WriteLine("   every \"of peak\" below divides by the GEMM timed interleaved with that row (shown as \"GEMM\") or by the median, whichever is higher.");

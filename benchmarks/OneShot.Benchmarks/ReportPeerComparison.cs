@@ -1,0 +1,182 @@
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Galleries;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Benchmarks;
+
+/// <summary>One model and batch against the peer: seconds per batch for our Embed, PyTorch plain eval, PyTorch optimized.</summary>
+internal sealed record PeerInferenceRow(string Model, int Size, int Batch, double Ours, double Plain, double Optimized)
+{
+    /// <summary>Our throughput over PyTorch's best (higher is better; 1.0 = level).</summary>
+    public double Ratio => Math.Min(Plain, Optimized) / Ours;
+}
+
+/// <summary>Single-image file-to-label latency: our Gallery.Classify(path) with and without the small-batch thread policy, and the peer's.</summary>
+internal sealed record PeerLatencyRow(double[] Ours, double[] OursDefaultThreads, double[] Peer)
+{
+    public static double Percentile(double[] seconds, double p)
+    {
+        if (seconds.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = seconds.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
+
+/// <summary>The side-by-side measurements against the PyTorch peer; sizes shrink in smoke mode.</summary>
+internal sealed class ReportPeerComparison(bool smoke, ReportPeer? peer, TextWriter log)
+{
+    /// <summary>Conv4-28, ResNet-12-84 and ResNet-18-224 at batch 64 and 256, each timed alternately with the peer's two variants.</summary>
+    public List<PeerInferenceRow> Inference()
+    {
+        var rows = new List<PeerInferenceRow>();
+        if (peer is null)
+        {
+            return rows;
+        }
+
+        // Smoke: one small Conv4 batch checks the protocol; scripting the ResNets would cost CI time for meaningless numbers.
+        foreach (string model in smoke ? new[] { "conv4" } : new[] { "conv4", "resnet12", "resnet18" })
+        {
+            foreach (int batch in smoke ? new[] { 4 } : new[] { 64, 256 })
+            {
+                int repeats = smoke ? 1 : (model, batch) switch
+                {
+                    ("conv4", 64) => 15,
+                    ("conv4", _) => 7,
+                    ("resnet12", 64) => 2,
+                    ("resnet12", _) => 1,
+                    (_, 64) => 3,
+                    _ => 2,
+                };
+                rows.Add(Row(peer, model, batch, repeats));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// p50/p99 of classifying one PNG file (decode, resize, Conv4-28, nearest of 5 classes): ours with the small-batch
+    /// thread policy, ours with libtorch's default threads, and the peer's (empty without a peer), alternating in blocks.
+    /// </summary>
+    public PeerLatencyRow Latency()
+    {
+        string folder = Directory.CreateTempSubdirectory("oneshot-latency-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "query.png");
+            WriteImage(path);
+            using var embedder = Embedder.Create(new EmbedderOptions { Device = DeviceChoice.Cpu });
+            using var gallery = new Gallery(embedder);
+            for (int c = 0; c < 5; c++)
+            {
+                using var enrol = rand(3, 1, 28, 28);
+                gallery.Enroll($"class{c}", enrol);
+            }
+
+            int blocks = smoke ? 1 : 4, perBlock = smoke ? 5 : 50;
+            List<double> ours = [], oursDefault = [], theirs = [];
+            _ = gallery.Classify(path);
+            for (int b = 0; b < blocks; b++)
+            {
+                embedder.SmallBatchThreading = SmallBatchThreading.Default;
+                ours.AddRange(Times(() => gallery.Classify(path), perBlock));
+                embedder.SmallBatchThreading = SmallBatchThreading.Off;
+                oursDefault.AddRange(Times(() => gallery.Classify(path), perBlock));
+                if (peer is not null)
+                {
+                    theirs.AddRange(peer.Classify(path, perBlock));
+                }
+            }
+
+            embedder.SmallBatchThreading = SmallBatchThreading.Default;
+            var row = new PeerLatencyRow([.. ours], [.. oursDefault], [.. theirs]);
+            log.WriteLine($"latency 1 file conv4-28: ours p50 {PeerLatencyRow.Percentile(row.Ours, 0.5) * 1e3:F2} ms (libtorch default threads {PeerLatencyRow.Percentile(row.OursDefaultThreads, 0.5) * 1e3:F2} ms), PyTorch p50 {PeerLatencyRow.Percentile(row.Peer, 0.5) * 1e3:F2} ms");
+            return row;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static List<double> Times(Action action, int count)
+    {
+        var times = new List<double>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        return times;
+    }
+
+    private PeerInferenceRow Row(ReportPeer python, string model, int batch, int repeats)
+    {
+        int size = model switch
+        {
+            "conv4" => 28,
+            "resnet12" => smoke ? 20 : 84,
+            _ => smoke ? 64 : 224,
+        };
+        int[]? widths = model == "resnet12" && smoke ? [8, 16, 32, 64] : null;
+        BackboneOptions backbone = model switch
+        {
+            "conv4" => new Conv4Options(),
+            "resnet12" => widths is null ? new ResNet12Options() : new ResNet12Options { Widths = widths },
+            _ => new ResNet18Options(),
+        };
+        int channels = model == "conv4" ? 1 : 3;
+        using var embedder = Embedder.Create(new EmbedderOptions
+        {
+            Device = DeviceChoice.Cpu,
+            Backbone = backbone,
+            Preprocessing = new ImagePreprocessing { Color = channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb, Width = size, Height = size },
+        });
+        using var images = rand(batch, channels, size, size);
+
+        // Alternating, one call each per round after one warm-up call each; the peer's figures are its own clock
+        // around the forward pass (the pipe's round trip is not counted).
+        embedder.Embed(images).Dispose();
+        _ = python.Embed(model, size, widths, batch, "plain");
+        _ = python.Embed(model, size, widths, batch, "optimized");
+        List<double> ours = [], plain = [], optimized = [];
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            embedder.Embed(images).Dispose();
+            ours.Add(clock.Elapsed.TotalSeconds);
+            plain.Add(python.Embed(model, size, widths, batch, "plain"));
+            optimized.Add(python.Embed(model, size, widths, batch, "optimized"));
+        }
+
+        var row = new PeerInferenceRow(model, size, batch, Timing.MedianOf(ours), Timing.MedianOf(plain), Timing.MedianOf(optimized));
+        log.WriteLine($"peer {model}-{size} batch {batch}: ours {batch / row.Ours:F0} img/s, PyTorch plain {batch / row.Plain:F0}, optimized {batch / row.Optimized:F0}, ratio {row.Ratio:F3}");
+        return row;
+    }
+
+    private static void WriteImage(string path)
+    {
+        var random = new Random(5);
+        using var bitmap = new SKBitmap(105, 105, SKColorType.Gray8, SKAlphaType.Opaque);
+        using var canvas = new SKCanvas(bitmap);
+        using var paint = new SKPaint { Color = SKColors.Black, StrokeWidth = 4, IsAntialias = false };
+        canvas.Clear(SKColors.White);
+        for (int s = 0; s < 4; s++)
+        {
+            canvas.DrawLine(random.Next(105), random.Next(105), random.Next(105), random.Next(105), paint);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var file = File.Create(path);
+        data.SaveTo(file);
+    }
+}
