@@ -20,9 +20,9 @@ namespace OneShot.Embeddings;
 /// <para>
 /// <see cref="Embed"/> has no side effects: it never switches <see cref="Network"/> between training and evaluation
 /// mode and never updates its batch-norm statistics, so a training loop may call it between steps. It gives the
-/// evaluation-mode result by running a private inference copy of the network: for Conv4 and ResNet-12 a copy with
-/// batch norms folded into the convolutions (channels-last, equal to the eval-mode network within float tolerance), for
-/// ResNet-18 and any other backbone a second instance of the network kept in evaluation mode. Either costs about the network's
+/// evaluation-mode result by running a private inference copy of the network: for Conv4, ResNet-12 and ResNet-18 a copy
+/// with batch norms folded into the convolutions (channels-last, equal to the eval-mode network within float tolerance),
+/// for any other backbone a second instance of the network kept in evaluation mode. Either costs about the network's
 /// own memory while the embedder lives. <see cref="Forward"/> always runs the real network, in its current mode.
 /// </para>
 /// <para>
