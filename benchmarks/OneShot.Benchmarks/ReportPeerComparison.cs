@@ -1,16 +1,21 @@
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Galleries;
+using OneShot.Onnx;
+using OneShot.Serialization.Onnx;
 using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Benchmarks;
 
 /// <summary>One model and batch against the peer: seconds per batch for our Embed, PyTorch plain eval, PyTorch optimized.</summary>
-internal sealed record PeerInferenceRow(string Model, int Size, int Batch, double Ours, double Plain, double Optimized)
+internal sealed record PeerInferenceRow(string Model, int Size, int Batch, double Ours, double Plain, double Optimized, double FlopsPerImage, double Onnx)
 {
-    /// <summary>Our throughput over PyTorch's best (higher is better; 1.0 = level).</summary>
+    /// <summary>Our throughput (Embedder.Embed) over PyTorch's best (higher is better; 1.0 = level).</summary>
     public double Ratio => Math.Min(Plain, Optimized) / Ours;
+
+    /// <summary>OneShot.Onnx's throughput (the same network exported and run by ONNX Runtime) over PyTorch's best.</summary>
+    public double OnnxRatio => Math.Min(Plain, Optimized) / Onnx;
 }
 
 /// <summary>Single-image file-to-label latency: our Gallery.Classify(path) with and without the small-batch thread policy, and the peer's.</summary>
@@ -29,7 +34,7 @@ internal sealed record PeerLatencyRow(double[] Ours, double[] OursDefaultThreads
 }
 
 /// <summary>The side-by-side measurements against the PyTorch peer; sizes shrink in smoke mode.</summary>
-internal sealed class ReportPeerComparison(bool smoke, ReportPeer? peer, TextWriter log)
+internal sealed class ReportPeerComparison(bool smoke, ReportPeer? peer, TextWriter log, int[]? resNetBatches = null, bool quick = false)
 {
     /// <summary>Conv4-28, ResNet-12-84 and ResNet-18-224 at batch 64 and 256, each timed alternately with the peer's two variants.</summary>
     public List<PeerInferenceRow> Inference()
@@ -43,16 +48,18 @@ internal sealed class ReportPeerComparison(bool smoke, ReportPeer? peer, TextWri
         // Smoke: one small Conv4 batch checks the protocol; scripting the ResNets would cost CI time for meaningless numbers.
         foreach (string model in smoke ? new[] { "conv4" } : new[] { "conv4", "resnet12", "resnet18" })
         {
-            foreach (int batch in smoke ? new[] { 4 } : new[] { 64, 256 })
+            // The ResNets' batch sizes can be narrowed (--peer-batches) when the machine is too busy for 256-image passes.
+            int[] batches = smoke ? [4] : model == "conv4" ? [64, 256] : resNetBatches ?? [64, 256];
+            foreach (int batch in batches)
             {
                 int repeats = smoke ? 1 : (model, batch) switch
                 {
-                    ("conv4", 64) => 15,
-                    ("conv4", _) => 7,
-                    ("resnet12", 64) => 2,
+                    ("conv4", 64) => quick ? 7 : 15,
+                    ("conv4", _) => quick ? 3 : 7,
+                    ("resnet12", 64) => quick ? 1 : 2,
                     ("resnet12", _) => 1,
-                    (_, 64) => 3,
-                    _ => 2,
+                    (_, 64) => quick ? 2 : 3,
+                    _ => quick ? 1 : 2,
                 };
                 rows.Add(Row(peer, model, batch, repeats));
             }
@@ -143,23 +150,51 @@ internal sealed class ReportPeerComparison(bool smoke, ReportPeer? peer, TextWri
         });
         using var images = rand(batch, channels, size, size);
 
-        // Alternating, one call each per round after one warm-up call each; the peer's figures are its own clock
-        // around the forward pass (the pipe's round trip is not counted).
+        // OneShot.Onnx: the same network exported to ONNX and run by ONNX Runtime (its own MLAS kernels, not capped
+        // by the oneDNN ISA setting), threads as ours, no spinning between runs (it would steal the others' cores).
+        string folder = Directory.CreateTempSubdirectory("oneshot-peer-onnx-").FullName;
+        using var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = get_num_threads() };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        OnnxEmbeddingModel onnx;
+        try
+        {
+            string path = Path.Combine(folder, $"{model}.onnx");
+            OnnxExporter.Export(embedder, path);
+            onnx = OnnxEmbeddingModel.Load(path, sessionOptions: sessionOptions);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        using var onnxModel = onnx;
+        float[] pixels = images.data<float>().ToArray();
+        onnxModel.Embed(pixels, batch);
+
+        // Alternating, one call each per round after a warm-up (the peer warms each variant up when it builds it);
+        // the peer's figures are its own clock around the forward pass (the pipe's round trip is not counted).
         embedder.Embed(images).Dispose();
-        _ = python.Embed(model, size, widths, batch, "plain");
-        _ = python.Embed(model, size, widths, batch, "optimized");
-        List<double> ours = [], plain = [], optimized = [];
+        List<double> ours = [], plain = [], optimized = [], ort = [];
         for (int r = 0; r < repeats; r++)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             embedder.Embed(images).Dispose();
             ours.Add(clock.Elapsed.TotalSeconds);
+            clock.Restart();
+            onnxModel.Embed(pixels, batch);
+            ort.Add(clock.Elapsed.TotalSeconds);
             plain.Add(python.Embed(model, size, widths, batch, "plain"));
             optimized.Add(python.Embed(model, size, widths, batch, "optimized"));
         }
 
-        var row = new PeerInferenceRow(model, size, batch, Timing.MedianOf(ours), Timing.MedianOf(plain), Timing.MedianOf(optimized));
-        log.WriteLine($"peer {model}-{size} batch {batch}: ours {batch / row.Ours:F0} img/s, PyTorch plain {batch / row.Plain:F0}, optimized {batch / row.Optimized:F0}, ratio {row.Ratio:F3}");
+        double flops = model switch
+        {
+            "conv4" => Flops.Conv4(1, size, [64, 64, 64, 64]),
+            "resnet12" => Flops.ResNet12(3, size, widths ?? [64, 160, 320, 640]),
+            _ => 0, // not counted for ResNet-18
+        };
+        var row = new PeerInferenceRow(model, size, batch, Timing.MedianOf(ours), Timing.MedianOf(plain), Timing.MedianOf(optimized), flops, Timing.MedianOf(ort));
+        log.WriteLine($"peer {model}-{size} batch {batch}: ours {batch / row.Ours:F0} img/s, OneShot.Onnx {batch / row.Onnx:F0}, PyTorch plain {batch / row.Plain:F0}, optimized {batch / row.Optimized:F0}, ratio {row.Ratio:F3} (ONNX {row.OnnxRatio:F3})");
         return row;
     }
 
