@@ -22,6 +22,9 @@ internal static class EmbedLatency
             Preprocessing = new ImagePreprocessing { Color = ColorMode.Rgb, Width = size, Height = size },
         });
         using var image = rand(1, 3, size, size);
+
+        // Both sides on libtorch's threads: this row measures Embed's per-call overhead, not the small-batch thread policy.
+        embedder.SmallBatchThreading = SmallBatchThreading.Off;
         var network = embedder.Network;
         network.eval();
         void Embed() => embedder.Embed(image).Dispose();

@@ -6,7 +6,7 @@ using OneShot.Benchmarks;
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- service-load [--clients N] [--seconds S] [--model DIR]
-const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N]\n"
+const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N] [--python PATH] [--peer-only [--peer-batches 64]]\n"
     + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
     + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
@@ -43,7 +43,7 @@ if (threads > 0)
 switch (args[0])
 {
     case "report":
-        return Report.Run(args.Contains("--smoke"), args.Contains("--json"), Text("--plot"), Value("--steps", 10), Text("--json-file"));
+        return Report.Run(args.Contains("--smoke"), args.Contains("--json"), Text("--plot"), Value("--steps", 10), Text("--json-file"), Text("--python"), args.Contains("--peer-only"), Text("--peer-batches"));
     case "embed":
         {
             var m = new ReportMeasurements(smoke: false, Console.Out);

@@ -12,13 +12,44 @@ namespace OneShot.Benchmarks;
 /// </summary>
 internal static class Report
 {
-    public static int Run(bool smoke, bool json, string? plotPath, int trainSteps, string? jsonPath = null)
+    public static int Run(bool smoke, bool json, string? plotPath, int trainSteps, string? jsonPath = null, string? python = null, bool peerOnly = false, string? peerBatches = null)
     {
         var log = Console.Error;
         var m = new ReportMeasurements(smoke, log);
-        log.WriteLine($"report ({(smoke ? "smoke" : "full")}): libtorch threads {get_num_threads()}, {Environment.ProcessorCount} processors");
+        log.WriteLine($"report ({(smoke ? "smoke" : peerOnly ? "peer only" : "full")}): libtorch threads {get_num_threads()}, {Environment.ProcessorCount} processors");
 
+        // The PyTorch peer, with our thread count, when a python3 that imports torch is found; skipped with the reason otherwise.
+        using var peer = ReportPeer.TryStart(python, get_num_threads(), out string peerReason);
+        log.WriteLine(peer is null ? $"PyTorch peer skipped: {peerReason}" : $"PyTorch peer: {peer.Description}");
+        int[]? resNetBatches = peerBatches?.Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+        var versus = new ReportPeerComparison(smoke, peer, log, resNetBatches, quick: resNetBatches is not null);
         double gemmBefore = m.Gemm();
+        var peerRows = versus.Inference();
+        var peerLatency = versus.Latency();
+        if (peerOnly)
+        {
+            var (ours, handOnly, theirs) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2, peer);
+            double gemmEnd = m.Gemm();
+            var only = new Dictionary<string, object?>
+            {
+                ["smoke"] = smoke,
+                ["peer_only"] = true,
+                ["peer_resnet_batches"] = resNetBatches ?? [64, 256],
+                ["threads"] = get_num_threads(),
+                ["gemm_gflops"] = Round(m.GemmMedian),
+                ["gemm_gflops_first_last"] = new[] { Round(gemmBefore), Round(gemmEnd) },
+                ["train_overhead_ratio"] = Round(ours / handOnly),
+            };
+            AddPeer(only, peer, peerReason, peerRows, peerLatency, ours, theirs, m.GemmMedian);
+            return Emit(only, json, jsonPath, o =>
+            {
+                o.WriteLine(Invariant($"OneShot against PyTorch ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "peer only")}), libtorch threads {get_num_threads()}, GEMM {(smoke ? 512 : 2048)}^3 median {m.GemmMedian:F1} GFLOP/s (first {gemmBefore:F1}, last {gemmEnd:F1})"));
+                o.WriteLine();
+                PrintPeer(o, peer, peerReason, peerRows, peerLatency, ours, theirs, m.GemmMedian);
+                o.WriteLine(Invariant($"   Training step, hand-written TorchSharp loop {handOnly:F3} s (ours / hand-written {ours / handOnly:F2})"));
+            });
+        }
+
         var conv4 = new List<EmbeddingRow>
         {
             m.Embedding("conv4", 64, smoke ? 2 : 15, measurePlain: true),
@@ -33,8 +64,8 @@ internal static class Report
         var cosine = m.Search(DistanceMetric.Cosine, measurePlain: true);
         var pipeline = m.Pipeline();
         var latency = EmbedLatency.Measure(smoke, 30, log);
-        var (lib, hand) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2);
-        log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s");
+        var (lib, hand, torchStep) = TrainStepBenchmark.Run(smoke ? 1 : trainSteps, print: false, rounds: smoke ? 1 : 2, peer);
+        log.WriteLine($"train step: library {lib:F3} s, hand-written {hand:F3} s, PyTorch {torchStep:F3} s");
         var (rss1k, rssAll, calls) = m.Memory();
 
         int[] counts = smoke ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
@@ -60,7 +91,7 @@ internal static class Report
         var conv4Best = conv4.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
         var resnetBest = resnet.MaxBy(r => r.GflopsOf(r.Library) / Peak(r.Gemm))!;
         double searchFraction = Math.Min(euclidean.Gflops(euclidean.Seconds) / Peak(euclidean.Gemm), cosine.Gflops(cosine.Seconds) / Peak(cosine.Gemm));
-        var results = new Dictionary<string, object>
+        var results = new Dictionary<string, object?>
         {
             ["smoke"] = smoke,
             ["threads"] = get_num_threads(),
@@ -88,6 +119,7 @@ internal static class Report
             }).ToArray(),
             ["scaling_seconds"] = scaling.ToDictionary(p => $"d{p.Key}", p => counts.Zip(p.Value).ToDictionary(z => z.First.ToString(CultureInfo.InvariantCulture), z => Round(z.Second))),
         };
+        AddPeer(results, peer, peerReason, peerRows, peerLatency, lib, torchStep, gemm);
 
         if (jsonPath is not null)
         {
@@ -102,6 +134,8 @@ internal static class Report
 
         var o = Console.Out;
         o.WriteLine(Invariant($"OneShot performance report ({(smoke ? "SMOKE: sizes shrunk, numbers meaningless" : "full")}), libtorch threads {get_num_threads()}"));
+        o.WriteLine();
+        PrintPeer(o, peer, peerReason, peerRows, peerLatency, lib, torchStep, gemm);
         o.WriteLine();
         o.WriteLine(Invariant($"1. Reference: fp32 GEMM {(smoke ? 512 : 2048)}^3 through TorchSharp: median {gemm:F1} GFLOP/s over all samples (first {gemmBefore:F1}, last {gemmAfter:F1});"));
         o.WriteLine("   every \"of peak\" below divides by the GEMM timed interleaved with that row (shown as \"GEMM\") or by the median, whichever is higher.");
@@ -138,6 +172,81 @@ internal static class Report
         {
             o.WriteLine(Invariant($"   {counts[i],-10} ") + string.Join("  ", scaling.Values.Select(v => Invariant($"{v[i] * 1e3,10:F1}"))) + "  "
                 + string.Join(" / ", scaling.Values.Select(v => Invariant($"{v[i] * 1e3 / (counts[i] / 1000.0):F3}"))));
+        }
+
+        return 0;
+    }
+
+    /// <summary>The peer's keys: ratios (null without a peer), our latency percentiles, the per-row figures.</summary>
+    private static void AddPeer(Dictionary<string, object?> results, ReportPeer? peer, string reason, List<PeerInferenceRow> rows, PeerLatencyRow latency, double ourStep, double theirStep, double gemm)
+    {
+        double? Ratio(string model) =>
+            rows.Where(r => r.Model == model).Select(r => r.Ratio).DefaultIfEmpty(double.NaN).Min() is var v && double.IsFinite(v) ? Round(v) : null;
+        results["onednn_max_cpu_isa"] = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA");
+        results["pytorch_peer"] = peer is null ? $"skipped: {reason}" : peer.Description;
+        results["pytorch_inference_ratio_conv4"] = Ratio("conv4");
+        results["pytorch_inference_ratio_resnet12"] = Ratio("resnet12");
+        results["pytorch_inference_ratio_resnet18"] = Ratio("resnet18");
+        double? OnnxRatio(string model) =>
+            rows.Where(r => r.Model == model).Select(r => r.OnnxRatio).DefaultIfEmpty(double.NaN).Min() is var v && double.IsFinite(v) ? Round(v) : null;
+        results["pytorch_inference_ratio_onnx_conv4"] = OnnxRatio("conv4");
+        results["pytorch_inference_ratio_onnx_resnet12"] = OnnxRatio("resnet12");
+        results["pytorch_inference_ratio_onnx_resnet18"] = OnnxRatio("resnet18");
+        results["pytorch_train_step_ratio"] = double.IsFinite(theirStep) ? Round(ourStep / theirStep) : null;
+        results["latency_ms_p50"] = Round(PeerLatencyRow.Percentile(latency.Ours, 0.5) * 1e3);
+        results["latency_ms_p99"] = Round(PeerLatencyRow.Percentile(latency.Ours, 0.99) * 1e3);
+        results["latency_ms_p50_default_threads"] = Round(PeerLatencyRow.Percentile(latency.OursDefaultThreads, 0.5) * 1e3);
+        results["latency_ms_p99_default_threads"] = Round(PeerLatencyRow.Percentile(latency.OursDefaultThreads, 0.99) * 1e3);
+        results["pytorch_latency_ms_p50"] = peer is null ? null : Round(PeerLatencyRow.Percentile(latency.Peer, 0.5) * 1e3);
+        results["pytorch_latency_ms_p99"] = peer is null ? null : Round(PeerLatencyRow.Percentile(latency.Peer, 0.99) * 1e3);
+        results["train_step_seconds"] = Round(ourStep);
+        results["pytorch_train_step_seconds"] = peer is null ? null : Round(theirStep);
+        results["pytorch_inference"] = rows.Select(r => new Dictionary<string, object?>
+        {
+            ["model"] = $"{r.Model}-{r.Size}",
+            ["batch"] = r.Batch,
+            ["ours_images_per_second"] = Round(r.Batch / r.Ours),
+            ["pytorch_plain_images_per_second"] = Round(r.Batch / r.Plain),
+            ["pytorch_optimized_images_per_second"] = Round(r.Batch / r.Optimized),
+            ["ratio"] = Round(r.Ratio),
+            ["onnx_images_per_second"] = Round(r.Batch / r.Onnx),
+            ["onnx_ratio"] = Round(r.OnnxRatio),
+            ["ours_fraction_of_gemm"] = r.FlopsPerImage > 0 ? Round(r.FlopsPerImage * r.Batch / r.Ours / 1e9 / gemm) : null,
+        }).ToArray();
+    }
+
+    private static void PrintPeer(TextWriter o, ReportPeer? peer, string reason, List<PeerInferenceRow> rows, PeerLatencyRow latency, double ourStep, double theirStep, double gemm)
+    {
+        o.WriteLine(peer is null ? $"0. Against PyTorch: skipped ({reason})" : $"0. Against PyTorch, alternating in this run: {peer.Description}");
+        o.WriteLine(Invariant($"   OneShot: TorchSharp/libtorch {__version__}, oneDNN max ISA {Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "default"}; ratio = our img/s / PyTorch's best (plain eval or optimize_for_inference); OneShot.Onnx = the same network through ONNX Runtime"));
+        o.WriteLine("   model                     batch   ours img/s  of GEMM  PyTorch plain  PyTorch optimized  ratio | OneShot.Onnx img/s  ratio");
+        foreach (var r in rows)
+        {
+            string fraction = r.FlopsPerImage > 0 ? Invariant($"{r.FlopsPerImage * r.Batch / r.Ours / 1e9 / gemm,7:P0}") : "      -";
+            o.WriteLine(Invariant($"   {r.Model + "-" + r.Size,-24} {r.Batch,5}  {r.Batch / r.Ours,11:F0}  {fraction}  {r.Batch / r.Plain,13:F0}  {r.Batch / r.Optimized,17:F0}  {r.Ratio,5:F2} | {r.Batch / r.Onnx,18:F0}  {r.OnnxRatio,5:F2}"));
+        }
+
+        o.WriteLine(Invariant($"   Training step 60-way 1-shot 5-query Conv4: ours {ourStep:F3} s, PyTorch {theirStep:F3} s, ratio {ourStep / theirStep:F2} (ours / theirs, target <= 1.0)"));
+        o.WriteLine(Invariant($"   Latency, 1 PNG file -> label (Conv4-28, 5 classes), {latency.Ours.Length} calls each:"));
+        o.WriteLine(Invariant($"     ours (1 thread for 1 image)  p50 {PeerLatencyRow.Percentile(latency.Ours, 0.5) * 1e3,7:F2} ms  p99 {PeerLatencyRow.Percentile(latency.Ours, 0.99) * 1e3,7:F2} ms"));
+        o.WriteLine(Invariant($"     ours (libtorch's threads)    p50 {PeerLatencyRow.Percentile(latency.OursDefaultThreads, 0.5) * 1e3,7:F2} ms  p99 {PeerLatencyRow.Percentile(latency.OursDefaultThreads, 0.99) * 1e3,7:F2} ms"));
+        o.WriteLine(Invariant($"     PyTorch (PIL + optimized)    p50 {PeerLatencyRow.Percentile(latency.Peer, 0.5) * 1e3,7:F2} ms  p99 {PeerLatencyRow.Percentile(latency.Peer, 0.99) * 1e3,7:F2} ms"));
+    }
+
+    private static int Emit(Dictionary<string, object?> results, bool json, string? jsonPath, Action<TextWriter> print)
+    {
+        if (jsonPath is not null)
+        {
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(results));
+        }
+        else
+        {
+            print(Console.Out);
         }
 
         return 0;

@@ -11,7 +11,8 @@ namespace OneShot.Benchmarks;
 /// <summary>
 /// Times one 60-way 1-shot 5-query training step of a Conv4-64 on 28x28 images through the library
 /// (<see cref="PrototypicalTrainer"/>, one episode per call: sampling, forward, loss, Adam) and through a minimal
-/// hand-written TorchSharp loop of the same model, alternating them in one run, and prints the medians and ratio.
+/// hand-written TorchSharp loop of the same model, and (when given) the same step in PyTorch through the report's peer,
+/// alternating them in one run, and prints the medians and ratio.
 /// </summary>
 internal static class TrainStepBenchmark
 {
@@ -21,6 +22,14 @@ internal static class TrainStepBenchmark
 
     public static (double Library, double HandWritten) Run(int steps, bool print = true, int rounds = 2)
     {
+        var (library, handWritten, _) = Run(steps, print, rounds, peer: null);
+        return (library, handWritten);
+    }
+
+    /// <summary>As <see cref="Run(int, bool, int)"/>, with the PyTorch peer's step as a third alternating side (NaN without a peer).</summary>
+    public static (double Library, double HandWritten, double PyTorch) Run(int steps, bool print, int rounds, ReportPeer? peer)
+    {
+        var pytorch = new List<double>();
         using var data = NoisyPrototypes(classes: 100, perClass: 20);
         var library = new List<double>();
         var handWritten = new List<double>();
@@ -78,12 +87,16 @@ internal static class TrainStepBenchmark
         {
             LibraryRound(round);
             HandRound(round);
+            if (peer is not null)
+            {
+                pytorch.AddRange(peer.Train(steps, Way, Shot, Query));
+            }
         }
 
-        double lib = Median(library), hand = Median(handWritten);
+        double lib = Median(library), hand = Median(handWritten), torch = pytorch.Count == 0 ? double.NaN : Median(pytorch);
         if (!print)
         {
-            return (lib, hand);
+            return (lib, hand, torch);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -96,7 +109,7 @@ internal static class TrainStepBenchmark
             Console.WriteLine("  (smoke mode: too few steps for the ratio to mean anything; use the default --steps 10 or more)");
         }
 
-        return (lib, hand);
+        return (lib, hand, torch);
     }
 
     private static double Median(List<double> values)

@@ -20,9 +20,9 @@ namespace OneShot.Embeddings;
 /// <para>
 /// <see cref="Embed"/> has no side effects: it never switches <see cref="Network"/> between training and evaluation
 /// mode and never updates its batch-norm statistics, so a training loop may call it between steps. It gives the
-/// evaluation-mode result by running a private inference copy of the network: for Conv4 and ResNet-12 a copy with
-/// batch norms folded into the convolutions (channels-last, equal to the eval-mode network within float tolerance), for
-/// ResNet-18 and any other backbone a second instance of the network kept in evaluation mode. Either costs about the network's
+/// evaluation-mode result by running a private inference copy of the network: for Conv4, ResNet-12 and ResNet-18 a copy
+/// with batch norms folded into the convolutions (channels-last, equal to the eval-mode network within float tolerance),
+/// for any other backbone a second instance of the network kept in evaluation mode. Either costs about the network's
 /// own memory while the embedder lives. <see cref="Forward"/> always runs the real network, in its current mode.
 /// </para>
 /// <para>
@@ -42,6 +42,7 @@ public sealed class Embedder : IEmbedder
     private readonly Lock _copySync = new();
     private readonly StrongBox<long> _weightsVersion;
     private InferenceCopy? _copy;
+    private SmallBatchThreading _smallBatchThreading = SmallBatchThreading.Default;
     private bool _disposed;
 
     private Embedder(EmbedderOptions options, nn.Module<Tensor, Tensor> network, Device device)
@@ -72,6 +73,18 @@ public sealed class Embedder : IEmbedder
 
     /// <inheritdoc />
     public Device Device { get; }
+
+    /// <summary>
+    /// The intra-op thread count <see cref="Embed"/> uses for small batches (default: one thread for a single image);
+    /// see <see cref="Embeddings.SmallBatchThreading"/> for the measurements and thread safety. Safe to change while
+    /// other threads call <see cref="Embed"/>: each call reads it once.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public SmallBatchThreading SmallBatchThreading
+    {
+        get => Volatile.Read(ref _smallBatchThreading);
+        set => Volatile.Write(ref _smallBatchThreading, value ?? throw new ArgumentNullException(nameof(value)));
+    }
 
     /// <summary>
     /// The version of the weights and buffers of <see cref="Network"/>: it grows by at least one each time they change
@@ -140,6 +153,18 @@ public sealed class Embedder : IEmbedder
         ArgumentNullException.ThrowIfNull(images);
         CheckInput(images);
         var copy = AcquireCopy();
+
+        // The small-batch policy changes the calling thread's libtorch thread count for this pass only.
+        int threads = SmallBatchThreading.ThreadsFor(images.shape[0]), previousThreads = 0;
+        if (threads > 0 && Device.type == DeviceType.CPU && (previousThreads = get_num_threads()) != threads)
+        {
+            set_num_threads(threads);
+        }
+        else
+        {
+            threads = 0;
+        }
+
         try
         {
             using var scope = NewDisposeScope();
@@ -167,6 +192,11 @@ public sealed class Embedder : IEmbedder
         }
         finally
         {
+            if (threads > 0)
+            {
+                set_num_threads(previousThreads);
+            }
+
             lock (_copySync)
             {
                 copy.Release();

@@ -7,7 +7,7 @@ using Layer = (string Conv, string BatchNorm, long Stride, long Padding);
 namespace OneShot.Embeddings;
 
 /// <summary>
-/// The inference copy of a Conv4 or ResNet-12 backbone with every batch norm folded into the convolution
+/// The inference copy of a Conv4, ResNet-12 or ResNet-18 backbone with every batch norm folded into the convolution
 /// before it (<c>W' = W·γ/√(σ²+ε)</c>, <c>b' = β + (b−μ)·γ/√(σ²+ε)</c>), run as plain functional calls with in-place
 /// activations, in channels-last memory format. It holds only the folded convolutions (about the network's own
 /// memory). Results equal the eval-mode network within float tolerance.
@@ -34,11 +34,19 @@ internal sealed class FoldedNetwork : InferenceCopy
     private readonly List<(Tensor Weight, Tensor Bias, long Stride, long Padding)> _convolutions;
     private readonly Func<FoldedNetwork, Tensor, Tensor> _forward;
 
-    private FoldedNetwork(List<(Tensor, Tensor, long, long)> convolutions, Func<FoldedNetwork, Tensor, Tensor> forward, long version)
+    // ResNet-18's basic blocks as indices into _convolutions (downsample -1 when the block has none); empty otherwise.
+    private readonly List<(int Conv1, int Conv2, int Downsample)> _blocks;
+
+    private FoldedNetwork(
+        List<(Tensor, Tensor, long, long)> convolutions,
+        Func<FoldedNetwork, Tensor, Tensor> forward,
+        List<(int, int, int)> blocks,
+        long version)
         : base(version)
     {
         _convolutions = convolutions;
         _forward = forward;
+        _blocks = blocks;
     }
 
     /// <summary>
@@ -49,8 +57,17 @@ internal sealed class FoldedNetwork : InferenceCopy
     /// <param name="version">The weights version the network is at, read before this call.</param>
     public static FoldedNetwork? TryCreate(nn.Module<Tensor, Tensor> network, long version)
     {
+        if (network is not (Conv4 or ResNet12 or ResNet18))
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var state = network.state_dict();
         Layer[] layout;
         Func<FoldedNetwork, Tensor, Tensor> forward;
+        var blocks = new List<(int, int, int)>();
         switch (network)
         {
             case Conv4:
@@ -60,12 +77,10 @@ internal sealed class FoldedNetwork : InferenceCopy
                 (layout, forward) = (ResNet12Layout, static (f, x) => f.ResNet12Forward(x));
                 break;
             default:
-                return null;
+                (layout, forward) = (ResNet18Layout(state, blocks), static (f, x) => f.ResNet18Forward(x));
+                break;
         }
 
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var state = network.state_dict();
         var convolutions = new List<(Tensor, Tensor, long, long)>(layout.Length);
         foreach (var layer in layout)
         {
@@ -73,7 +88,38 @@ internal sealed class FoldedNetwork : InferenceCopy
             convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope(), layer.Stride, layer.Padding));
         }
 
-        return new FoldedNetwork(convolutions, forward, version);
+        return new FoldedNetwork(convolutions, forward, blocks, version);
+    }
+
+    /// <summary>
+    /// ResNet-18's convolutions in order (the 7x7 stem, then conv1, conv2 and the optional downsample of every block,
+    /// however many blocks each stage has), filling <paramref name="blocks"/> with their indices. The first block of
+    /// stages 2-4 has stride 2, as <see cref="ResNet18"/> builds it.
+    /// </summary>
+    private static Layer[] ResNet18Layout(Dictionary<string, Tensor> state, List<(int, int, int)> blocks)
+    {
+        var layers = new List<Layer> { ("conv1", "bn1", 2, 3) };
+        for (int stage = 1; stage <= 4; stage++)
+        {
+            for (int j = 0; state.ContainsKey($"layer{stage}.{j}.conv1.weight"); j++)
+            {
+                string block = $"layer{stage}.{j}";
+                long stride = stage > 1 && j == 0 ? 2 : 1;
+                int conv1 = layers.Count;
+                layers.Add(($"{block}.conv1", $"{block}.bn1", stride, 1));
+                layers.Add(($"{block}.conv2", $"{block}.bn2", 1, 1));
+                int downsample = -1;
+                if (state.ContainsKey($"{block}.downsample.0.weight"))
+                {
+                    downsample = layers.Count;
+                    layers.Add(($"{block}.downsample.0", $"{block}.downsample.1", stride, 0));
+                }
+
+                blocks.Add((conv1, conv1 + 1, downsample));
+            }
+        }
+
+        return [.. layers];
     }
 
     /// <inheritdoc />
@@ -126,6 +172,19 @@ internal sealed class FoldedNetwork : InferenceCopy
         }
 
         return x.contiguous().flatten(1).MoveToOuterDisposeScope();
+    }
+
+    private Tensor ResNet18Forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = nn.functional.max_pool2d(Conv(ChannelsLast(input), 0).relu_(), 3, 2, 1);
+        foreach (var (conv1, conv2, downsample) in _blocks)
+        {
+            var y = Conv(x, conv1).relu_();
+            x = Conv(y, conv2).add_(downsample < 0 ? x : Conv(x, downsample)).relu_();
+        }
+
+        return x.mean([2, 3]).MoveToOuterDisposeScope();
     }
 
     private Tensor ResNet12Forward(Tensor input)

@@ -13,6 +13,9 @@ public sealed class EmbedderFoldingTests
     [InlineData("conv4", false)]
     [InlineData("conv4", true)]
     [InlineData("resnet12", false)]
+    [InlineData("resnet18", false)]
+    [InlineData("resnet18", true)]
+    [InlineData("resnet18-2223", false)]
     public void Embed_NonTrivialBatchNormStatistics_MatchesPlainEvalForward(string architecture, bool l2)
     {
         using var embedder = SmallEmbedder(architecture, l2);
@@ -85,7 +88,7 @@ public sealed class EmbedderFoldingTests
         MaxAbsDifference(again, plain).Should().BeLessThan(1e-4);
     }
 
-    /// <summary>A small seeded embedder: conv4 (1x28x28), resnet12 (3x20x20), resnet18 (3x32x32) or dropout (a backbone the library cannot fold, 3x12x12).</summary>
+    /// <summary>A small seeded embedder: conv4 (1x28x28), resnet12 (3x20x20), resnet18 (3x32x32; "resnet18-2223" with CNTK's extra last-stage block) or dropout (a backbone the library cannot fold, 3x12x12).</summary>
     internal static Embedder SmallEmbedder(string architecture, bool l2)
     {
         var rgb = (int size) => new ImagePreprocessing { Color = ColorMode.Rgb, Width = size, Height = size };
@@ -94,6 +97,7 @@ public sealed class EmbedderFoldingTests
             "conv4" => new EmbedderOptions { Backbone = new Conv4Options { Widths = [4, 5, 6, 7] } },
             "resnet12" => new EmbedderOptions { Backbone = new ResNet12Options { Widths = [4, 6, 8, 10] }, Preprocessing = rgb(20) },
             "resnet18" => new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = rgb(32) },
+            "resnet18-2223" => new EmbedderOptions { Backbone = new ResNet18Options { BlocksPerStage = [2, 2, 2, 3] }, Preprocessing = rgb(32) },
             "dropout" => new EmbedderOptions { Backbone = new DropoutBackboneOptions(), Preprocessing = rgb(12) },
             _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "unknown test architecture"),
         };
