@@ -23,6 +23,7 @@ internal static class ClassifyCommand
         var top = new Option<int>("--top") { Description = "Also list the K best labels of each image.", DefaultValueFactory = _ => 1 };
         var threshold = new Option<double?>("--threshold") { Description = "Open set: an image whose best score is worse than this is 'unknown' (a distance or -log p above it, a pair probability below it)." };
         var classifierArguments = new ClassifierArguments();
+        var limits = new ImageLimitOptions();
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the images with their predicted labels (framed right/wrong by folder name) to this PNG file." };
         var output = new OutputOptions();
@@ -36,6 +37,7 @@ internal static class ClassifyCommand
         }
 
         classifierArguments.AddTo(command);
+        limits.AddTo(command);
         output.AddTo(command);
         command.SetAction(result => ExitCodes.Run(() =>
         {
@@ -81,24 +83,28 @@ internal static class ClassifyCommand
                     throw new InvalidOperationException($"The gallery '{galleryPath}' is empty; enroll images first.");
                 }
 
-                var loader = new ImageLoader(embedder.Preprocessing);
-                var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
+                var loader = new ImageLoader(limits.Apply(result, embedder.Preprocessing));
                 var classified = new List<(string File, Prediction Prediction)>();
                 var table = new ResultTable("file", "label", "score", "score-kind", "probability", "unknown", "top");
-                ConsoleProgress.Run("classifying", decoded.Count, report =>
+                // Decoded and classified a chunk at a time, so memory does not grow with the number of files.
+                ConsoleProgress.Run("classifying", files.Count, report =>
                 {
-                    for (int start = 0; start < decoded.Count; start += Batch)
+                    for (int start = 0; start < files.Count; start += Batch)
                     {
-                        var chunk = decoded.Skip(start).Take(Batch).ToList();
-                        using var images = ImageBatches.Stack(embedder.Preprocessing, [.. chunk.Select(c => c.Pixels)]);
-                        var predictions = loaded.ClassifyBatch(images);
-                        for (int i = 0; i < chunk.Count; i++)
+                        var chunkFiles = files.Skip(start).Take(Batch).ToList();
+                        var chunk = ImageBatches.Decode(loader, chunkFiles, result.GetValue(skipBad), _ => { });
+                        if (chunk.Count > 0)
                         {
-                            Add(table, chunk[i].File, predictions[i], format);
-                            classified.Add((chunk[i].File, predictions[i]));
+                            using var images = ImageBatches.Stack(embedder.Preprocessing, [.. chunk.Select(c => c.Pixels)]);
+                            var predictions = loaded.ClassifyBatch(images);
+                            for (int i = 0; i < chunk.Count; i++)
+                            {
+                                Add(table, chunk[i].File, predictions[i], format);
+                                classified.Add((chunk[i].File, predictions[i]));
+                            }
                         }
 
-                        report(start + chunk.Count);
+                        report(start + chunkFiles.Count);
                     }
 
                     return 0;

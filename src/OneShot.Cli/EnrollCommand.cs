@@ -24,6 +24,7 @@ internal static class EnrollCommand
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip images that cannot be read (with a warning) instead of failing." };
         var output = new OutputOptions();
         var classifierArguments = new ClassifierArguments();
+        var limits = new ImageLimitOptions();
 
         var command = new Command("enroll", "Add example images of classes to a gallery (created when missing, saved atomically).");
         command.Arguments.Add(gallery);
@@ -32,6 +33,7 @@ internal static class EnrollCommand
         command.Options.Add(label);
         command.Options.Add(skipBad);
         classifierArguments.AddTo(command);
+        limits.AddTo(command);
         output.AddTo(command);
 
         command.SetAction(result => ExitCodes.Run(() =>
@@ -60,23 +62,24 @@ internal static class EnrollCommand
             using (embedder)
             using (target)
             {
-                var loader = new ImageLoader(embedder.Preprocessing);
+                var loader = new ImageLoader(limits.Apply(result, embedder.Preprocessing));
                 var files = inputs.Select(i => i.File).ToList();
-                var decoded = ConsoleProgress.Run("decoding", files.Count, report => ImageBatches.Decode(loader, files, result.GetValue(skipBad), report));
                 var labelOf = inputs.GroupBy(i => i.File).ToDictionary(g => g.Key, g => g.First().Label, StringComparer.Ordinal);
                 var before = target.Counts;
-                ConsoleProgress.Run("embedding", decoded.Count, report =>
+                // Decoded and embedded a chunk at a time, so memory does not grow with the number of files.
+                ConsoleProgress.Run("enrolling", files.Count, report =>
                 {
-                    for (int start = 0; start < decoded.Count; start += Batch)
+                    for (int start = 0; start < files.Count; start += Batch)
                     {
-                        var chunk = decoded.Skip(start).Take(Batch).ToList();
+                        var chunkFiles = files.GetRange(start, Math.Min(Batch, files.Count - start));
+                        var chunk = ImageBatches.Decode(loader, chunkFiles, result.GetValue(skipBad), _ => { });
                         foreach (var group in chunk.GroupBy(d => labelOf[d.File]))
                         {
                             using var images = ImageBatches.Stack(embedder.Preprocessing, [.. group.Select(g => g.Pixels)]);
                             target.Enroll(group.Key, images);
                         }
 
-                        report(start + chunk.Count);
+                        report(start + chunkFiles.Count);
                     }
 
                     return 0;

@@ -18,8 +18,24 @@ internal static class ImageDecoder
 
     /// <summary>Decodes <paramref name="data"/> into <paramref name="channels"/> (1 or 3) planes of values in [0, 1].</summary>
     /// <exception cref="ImageDecodeException">Empty, unknown format, corrupt or truncated data, or more than <paramref name="maxPixels"/> pixels.</exception>
-    public static DecodedImage Decode(ReadOnlySpan<byte> data, string sourceName, int channels, long maxPixels, RgbColor? background = null)
+    public static DecodedImage Decode(ReadOnlySpan<byte> data, string sourceName, int channels, long maxPixels, RgbColor? background = null) =>
+        Decode(data, sourceName, channels, maxPixels, background, budget: null, out _);
+
+    /// <summary>
+    /// Decodes <paramref name="data"/> like <see cref="Decode(ReadOnlySpan{byte}, string, int, long, RgbColor?)"/>, first
+    /// reserving its working memory (<see cref="WorkingBytes"/>) from <paramref name="budget"/> when one is given; the
+    /// caller disposes <paramref name="reservation"/> once it no longer holds the decoded pixels.
+    /// </summary>
+    public static DecodedImage Decode(
+        ReadOnlySpan<byte> data,
+        string sourceName,
+        int channels,
+        long maxPixels,
+        RgbColor? background,
+        DecodeBudget? budget,
+        out IDisposable? reservation)
     {
+        reservation = null;
         if (data.IsEmpty)
         {
             throw new ImageDecodeException(sourceName, ImageDecodeError.Empty,
@@ -44,17 +60,32 @@ internal static class ImageDecoder
         if (declared > maxPixels)
         {
             throw new ImageDecodeException(sourceName, ImageDecodeError.TooLarge,
-                $"Image '{sourceName}' is too large: its {format} header declares {info.Width}x{info.Height} = {declared} pixels, expected at most {maxPixels} (ImagePreprocessing.MaxPixels).");
+                $"Image '{sourceName}' is too large: its {format} header declares {info.Width}x{info.Height} = {declared} pixels, expected at most {maxPixels} (ImageLimits.MaxPixels).");
         }
 
         bool gray = info.ColorType == SKColorType.Gray8;
         var target = gray
             ? new SKImageInfo(info.Width, info.Height, SKColorType.Gray8, SKAlphaType.Opaque)
             : new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        byte[] raw = new byte[target.BytesSize64];
-        SKCodecResult result = codec.GetPixels(target, raw);
+        var held = budget?.Reserve(WorkingBytes(declared, gray, channels));
+        byte[] raw;
+        SKCodecResult result;
+        try
+        {
+            raw = new byte[target.BytesSize64];
+            result = codec.GetPixels(target, raw);
+        }
+        catch
+        {
+            held?.Dispose();
+            throw;
+        }
+
+        reservation = held;
         if (result != SKCodecResult.Success)
         {
+            held?.Dispose();
+            reservation = null;
             string what = result == SKCodecResult.IncompleteInput ? "truncated (incomplete input)" : $"corrupt ({result})";
             throw new ImageDecodeException(sourceName, ImageDecodeError.Corrupt,
                 $"Image '{sourceName}' is {what}: the {format} data of {data.Length} bytes for {info.Width}x{info.Height} pixels could not be decoded completely, expected a whole, valid {format} stream.");
@@ -65,6 +96,12 @@ internal static class ImageDecoder
             ? FromGray(raw, info.Width, info.Height, orientation, channels)
             : FromRgba(raw, info.Width, info.Height, orientation, channels, background ?? RgbColor.White);
     }
+
+    /// <summary>
+    /// The bytes a decode of <paramref name="pixels"/> pixels holds at once: the raw Skia pixels (1 byte each for a
+    /// grayscale file, 4 otherwise) and the float planes of <paramref name="channels"/> channels.
+    /// </summary>
+    public static long WorkingBytes(long pixels, bool grayFile, int channels) => pixels * ((grayFile ? 1 : 4) + (4L * channels));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodedImage FromGray(byte[] raw, int width, int height, ImageOrientation orientation, int channels)

@@ -12,7 +12,7 @@ namespace OneShot.Data;
 /// <remarks>
 /// Part of an embedder's identity: a gallery built with one preprocessing must not be searched with another,
 /// so it is included in the embedder fingerprint through <see cref="ToCanonicalString"/>.
-/// <see cref="MaxPixels"/> is a safety limit, not part of that identity.
+/// <see cref="Limits"/> (with <see cref="MaxPixels"/>) are safety limits, not part of that identity.
 /// </remarks>
 public sealed record ImagePreprocessing
 {
@@ -20,7 +20,7 @@ public sealed record ImagePreprocessing
     private readonly int _height = 28;
     private readonly float[] _mean = [0f];
     private readonly float[] _std = [1f];
-    private readonly long _maxPixels = 64L * 1024 * 1024;
+    private readonly ImageLimits _limits = ImageLimits.Default;
     private readonly float _cropFraction = 1f;
 
     /// <summary>Grayscale (1 channel) or RGB (3 channels). Default: grayscale.</summary>
@@ -87,12 +87,23 @@ public sealed record ImagePreprocessing
 
     /// <summary>
     /// Largest image, in pixels (width x height as declared in the file header), that is decoded.
-    /// Larger images are rejected before their pixels are allocated. Default 64 Mi pixels.
+    /// Larger images are rejected before their pixels are allocated. Default 64 Mi pixels. The same value as
+    /// <see cref="Limits"/>.<see cref="ImageLimits.MaxPixels"/>; setting one sets the other.
     /// </summary>
     public long MaxPixels
     {
-        get => _maxPixels;
-        init => _maxPixels = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPixels), value, "MaxPixels must be positive.");
+        get => _limits.MaxPixels;
+        init => _limits = _limits with { MaxPixels = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPixels), value, "MaxPixels must be positive.") };
+    }
+
+    /// <summary>
+    /// The limits on pixels, encoded bytes and batch memory applied when images are decoded with this preprocessing.
+    /// Default <see cref="ImageLimits.Default"/>. Not part of the model's identity (<see cref="ToCanonicalString"/>).
+    /// </summary>
+    public ImageLimits Limits
+    {
+        get => _limits;
+        init => _limits = value ?? throw new ArgumentNullException(nameof(Limits));
     }
 
     /// <summary>The number of channels of the model input: 1 for grayscale, 3 for RGB.</summary>
@@ -104,7 +115,7 @@ public sealed record ImagePreprocessing
     /// <summary>The standard deviation for channel <paramref name="channel"/> (a single value applies to all channels).</summary>
     public float StdOf(int channel) => _std.Length == 1 ? _std[0] : _std[channel];
 
-    /// <summary>A stable text form of everything that changes the model input (not <see cref="MaxPixels"/>).</summary>
+    /// <summary>A stable text form of everything that changes the model input (not <see cref="Limits"/>).</summary>
     /// <remarks>Settings at their defaults are left out, so the text (and fingerprints) of older models stay the same.</remarks>
     public string ToCanonicalString()
     {
@@ -141,10 +152,10 @@ public sealed record ImagePreprocessing
 
     /// <inheritdoc />
     public bool Equals(ImagePreprocessing? other) =>
-        other is not null && ToCanonicalString() == other.ToCanonicalString() && MaxPixels == other.MaxPixels;
+        other is not null && ToCanonicalString() == other.ToCanonicalString() && Limits == other.Limits;
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(ToCanonicalString(), MaxPixels);
+    public override int GetHashCode() => HashCode.Combine(ToCanonicalString(), Limits);
 
     private static string Join(float[] values) => string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace OneShot.Embeddings;
 
 /// <summary>
-/// Embeds image files batch by batch in bounded memory, decoding on a bounded number of threads. When
+/// Embeds image files batch by batch in bounded memory, decoding on a bounded number of threads: peak memory depends on
+/// the batch size and the preprocessing's <see cref="ImageLimits"/>, not on the number of files. When
 /// <see cref="Overlap"/> is on, a background task decodes the next batches while the calling thread embeds the
 /// current one (at most <see cref="MaxBatchesAhead"/> decoded batches wait); otherwise each batch is decoded on all
 /// decode threads and then embedded. The result equals
@@ -27,7 +28,10 @@ public sealed class FileEmbeddingPipeline
 
     /// <summary>Creates a pipeline for <paramref name="embedder"/>.</summary>
     /// <param name="embedder">The embedder; its preprocessing decides how files are decoded.</param>
-    /// <param name="batchSize">Images decoded per batch; 0 (the default) means about 16 MB of decoded pixels, between 64 and 4,096 images.</param>
+    /// <param name="batchSize">
+    /// Images decoded per batch; 0 (the default) means about 16 MB of decoded pixels, between 64 and 4,096 images. Never
+    /// more than the preprocessing's <see cref="ImageLimits.MaxBatchBytes"/> of model inputs allow (at least one image).
+    /// </param>
     /// <param name="decodeThreads">Threads that decode at once; 0 means all processors, or half of them (at least one) when overlapping.</param>
     /// <param name="overlap">Whether decoding overlaps embedding; null means only when the embedder is not on the CPU.</param>
     public FileEmbeddingPipeline(IEmbedder embedder, int batchSize = 0, int decodeThreads = 0, bool? overlap = null)
@@ -39,7 +43,9 @@ public sealed class FileEmbeddingPipeline
         _loader = new ImageLoader(embedder.Preprocessing);
         // Few large batches: every switch between decoding and libtorch costs (its OpenMP threads keep spinning for a
         // while after a pass and slow the decoders down), so the default batch is as large as bounded memory allows.
-        BatchSize = batchSize > 0 ? batchSize : (int)Math.Clamp(AutoBatchBytes / (4L * _loader.ValuesPerImage), 64, 4096);
+        int wanted = batchSize > 0 ? batchSize : (int)Math.Clamp(AutoBatchBytes / (4L * _loader.ValuesPerImage), 64, 4096);
+        long bound = Math.Max(1, embedder.Preprocessing.Limits.MaxBatchBytes / (4L * _loader.ValuesPerImage));
+        BatchSize = (int)Math.Min(wanted, bound);
         Overlap = overlap ?? embedder.Device.type != TorchSharp.DeviceType.CPU;
         DecodeThreads = decodeThreads > 0 ? decodeThreads
             : Overlap ? Math.Max(1, Environment.ProcessorCount / 2)

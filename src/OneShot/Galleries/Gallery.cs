@@ -31,9 +31,7 @@ public sealed class Gallery : IDisposable
 {
     private static readonly ClassifierOptions DefaultClassifier = new PrototypeClassifierOptions();
     private readonly GalleryState _state;
-    private const int PipelineThreshold = 64;
     private readonly IEmbedder _embedder;
-    private readonly ImageLoader _loader;
     private readonly Lock _propertiesLock = new();
     private readonly SortedDictionary<string, string> _properties = new(StringComparer.Ordinal);
 
@@ -49,7 +47,6 @@ public sealed class Gallery : IDisposable
     {
         ArgumentNullException.ThrowIfNull(embedder);
         _embedder = embedder;
-        _loader = new ImageLoader(embedder.Preprocessing);
         Options = options ?? new GalleryOptions();
         Fingerprint = fingerprint;
         EmbeddingSize = embedder.EmbeddingSize;
@@ -182,8 +179,11 @@ public sealed class Gallery : IDisposable
         Enroll(label, [imagePath]);
     }
 
-    /// <summary>Enrolls the image files at <paramref name="imagePaths"/> (at least one) under <paramref name="label"/>.</summary>
-    /// <exception cref="ImageDecodeException">An image cannot be read; nothing is enrolled.</exception>
+    /// <summary>
+    /// Enrolls the image files at <paramref name="imagePaths"/> (at least one) under <paramref name="label"/>, decoding and
+    /// embedding them in batches bounded by the preprocessing's <see cref="ImageLimits"/>.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">An image cannot be read or exceeds a limit; nothing is enrolled.</exception>
     public void Enroll(string label, IReadOnlyList<string> imagePaths)
     {
         SupportSet.ValidateLabel(label, nameof(label));
@@ -194,7 +194,7 @@ public sealed class Gallery : IDisposable
         }
 
         using var scope = NewDisposeScope();
-        Add(label, _embedder.Embed(_loader.LoadBatch(imagePaths)));
+        Add(label, new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
     }
 
     /// <summary>
@@ -276,14 +276,9 @@ public sealed class Gallery : IDisposable
             return [];
         }
 
+        // Decoded in bounded batches (overlapped with embedding on a GPU), so memory does not grow with the file count.
         using var scope = NewDisposeScope();
-        if (imagePaths.Count > PipelineThreshold)
-        {
-            // Decoded in bounded batches (overlapped with embedding on a GPU).
-            return Predict(new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
-        }
-
-        return Predict(_embedder.Embed(_loader.LoadBatch(imagePaths)));
+        return Predict(new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
     }
 
     /// <summary>Classifies one preprocessed image <c>[C,H,W]</c>.</summary>

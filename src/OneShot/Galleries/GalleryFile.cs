@@ -48,7 +48,16 @@ internal static class GalleryFile
         return ParsePayload(path, payload, version);
     }
 
-    private static byte[] BuildPayload(GalleryContent content)
+    /// <summary>Parses the bytes of a gallery file, <paramref name="path"/> naming it in messages (the fuzz harnesses' entry point).</summary>
+    /// <exception cref="GalleryFormatException">The bytes are not a gallery, are newer, truncated or corrupt.</exception>
+    public static GalleryContent Parse(byte[] bytes, string path)
+    {
+        var (version, payload) = ChecksummedFile.Parse(bytes, path, Format);
+        return ParsePayload(path, payload, version);
+    }
+
+    /// <summary>The payload of <paramref name="content"/> (the fuzz harnesses mutate it and frame it again).</summary>
+    internal static byte[] BuildPayload(GalleryContent content)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))

@@ -57,7 +57,17 @@ internal static class ChecksummedFile
     public static (uint Version, byte[] Payload) Read(string path, ChecksummedFormat format)
     {
         ArgumentNullException.ThrowIfNull(format);
-        byte[] bytes = File.ReadAllBytes(path);
+        var result = Parse(File.ReadAllBytes(path), path, format);
+        AtomicFile.RemoveStaleTemporaries(path);
+        return result;
+    }
+
+    /// <summary>Checks the magic, version, length and checksum of <paramref name="bytes"/> read from <paramref name="path"/>; returns the version and the payload.</summary>
+    /// <exception cref="OneShotException">The format's exception: not this format, newer, older than supported, truncated or corrupt.</exception>
+    public static (uint Version, byte[] Payload) Parse(byte[] bytes, string path, ChecksummedFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(format);
         string name = format.Name;
         if (bytes.Length < format.Magic.Length || !bytes.AsSpan(0, format.Magic.Length).SequenceEqual(format.Magic))
         {
@@ -107,7 +117,6 @@ internal static class ChecksummedFile
             throw format.Error(path, $"The {name} file '{path}' is corrupt: the SHA-256 checksum of its contents does not match.", null);
         }
 
-        AtomicFile.RemoveStaleTemporaries(path);
         return (version, payload.ToArray());
     }
 

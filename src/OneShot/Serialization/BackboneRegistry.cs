@@ -22,7 +22,7 @@ public static class BackboneRegistry
 
     /// <summary>
     /// Registers <paramref name="codec"/> for its <see cref="IBackboneCodec.Architecture"/>, so that
-    /// <see cref="ModelFile.Save"/> and <see cref="ModelFile.Load"/> handle backbones whose
+    /// <see cref="ModelFile.Save"/> and <see cref="ModelFile.Load(string, Embeddings.DeviceChoice)"/> handle backbones whose
     /// <see cref="Embeddings.BackboneOptions.Architecture"/> is that name.
     /// </summary>
     /// <exception cref="ArgumentException">The name is empty or already registered.</exception>

@@ -63,8 +63,27 @@ public static class ModelFile
     /// architecture, the weights do not match their recorded hash, are truncated, or do not fit the network
     /// (<see cref="StateDictMismatchException"/>). The message names the file.
     /// </exception>
+#pragma warning disable RS0027 // The options overload has as many parameters, of another type: no existing call binds differently.
     public static Embedder Load(string directory, DeviceChoice device = DeviceChoice.Auto) =>
         ModelFileReader.Load(directory, device);
+#pragma warning restore RS0027
+
+    /// <summary>
+    /// Loads the embedder saved in <paramref name="directory"/> on the device and with the image limits of
+    /// <paramref name="options"/>: every image decoded for it (by a <see cref="Galleries.Gallery"/>, an
+    /// <see cref="Data.ImageLoader"/> over its preprocessing or a <see cref="FileEmbeddingPipeline"/>) is checked against
+    /// <see cref="ModelLoadOptions.Limits"/>. Limits do not change the embeddings or the fingerprint, so galleries built
+    /// under other limits still load.
+    /// </summary>
+    /// <param name="directory">The model directory.</param>
+    /// <param name="options">The device and the pixel, encoded-byte and batch-memory limits.</param>
+    /// <returns>A new embedder the caller owns (and disposes).</returns>
+    /// <exception cref="ModelFormatException">As <see cref="Load(string, DeviceChoice)"/>.</exception>
+    public static Embedder Load(string directory, ModelLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ModelFileReader.Load(directory, options.Device, options.Limits);
+    }
 
     /// <summary>Reads <c>model.json</c> of <paramref name="directory"/> without loading the weights.</summary>
     /// <param name="directory">The model directory.</param>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.IO;
 using OneShot.Verification;
@@ -71,12 +72,17 @@ internal static class ModelFileReader
     }
 
     /// <summary>Loads the embedder of <paramref name="directory"/> onto <paramref name="device"/>.</summary>
-    public static Embedder Load(string directory, DeviceChoice device) => LoadWithJson(directory, device).Embedder;
+    public static Embedder Load(string directory, DeviceChoice device, ImageLimits? limits = null) => LoadWithJson(directory, device, limits).Embedder;
 
     /// <summary>Loads the embedder of <paramref name="directory"/> and returns it with the <c>model.json</c> it was built from.</summary>
-    public static (Embedder Embedder, ModelJson Json) LoadWithJson(string directory, DeviceChoice device)
+    public static (Embedder Embedder, ModelJson Json) LoadWithJson(string directory, DeviceChoice device, ImageLimits? limits = null)
     {
         var (json, metadata) = ReadMetadata(directory);
+        if (limits is not null)
+        {
+            metadata = metadata with { Options = metadata.Options with { Preprocessing = metadata.Options.Preprocessing with { Limits = limits } } };
+        }
+
         string path = Path.Combine(directory, json.Weights.File);
         byte[] weights = ReadFile(path, "model weights");
         if (ChecksummedFile.Verify(weights, json.Weights.Bytes, json.Weights.Sha256) is string sha)

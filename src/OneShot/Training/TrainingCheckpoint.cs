@@ -133,6 +133,7 @@ internal static class TrainingCheckpoint
             }
 
             rng = ParseSection(path, "generator state", rngBytes, r => TensorExtensionMethods.Load(r).DetachFromDisposeScope());
+            CheckGeneratorState(path, rng);
             weights = ParseStateDict(path, "network weights", weightBytes);
             best = bestBytes is null ? null : ParseStateDict(path, "best weights", bestBytes);
             CheckFits(path, "best weights", best, network);
@@ -201,6 +202,31 @@ internal static class TrainingCheckpoint
         }
 
         return reader.ReadBytes((int)length);
+    }
+
+    /// <summary>
+    /// Checks a CPU generator state the way libtorch's <c>CPUGeneratorImpl::set_state</c> will, because there a bad state
+    /// is a C++ error that TorchSharp does not catch: it terminated the process (found by the fuzzer). The state is
+    /// <c>CPUGeneratorImplState</c> as bytes: 5,056 (or the legacy 5,048), holding the seed (8 bytes), <c>left</c> and
+    /// <c>seeded</c> (int32 each), <c>next</c> (uint64) and the 624 Mersenne-twister words; valid when seeded, with
+    /// <c>left</c> in 1..624 and <c>next</c> at most 624.
+    /// </summary>
+    private static void CheckGeneratorState(string path, Tensor state)
+    {
+        const int MersenneWords = 624;
+        if (state.dtype != ScalarType.Byte || state.dim() != 1 || state.shape[0] is not (5056 or 5048))
+        {
+            throw Corrupt(path, $"its generator state is a {state.dtype} tensor of shape [{string.Join(", ", state.shape)}]; expected 5056 bytes (uint8)");
+        }
+
+        var bytes = state.bytes;
+        int left = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
+        int seeded = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+        uint next = (uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);
+        if (seeded == 0 || left < 1 || left > MersenneWords || next > MersenneWords)
+        {
+            throw Corrupt(path, $"its generator state is not a valid Mersenne-twister state (left {left}, seeded {seeded}, next {next}; expected a seeded state with left in 1..{MersenneWords} and next at most {MersenneWords})");
+        }
     }
 
     private static T ParseSection<T>(string path, string what, byte[] bytes, Func<BinaryReader, T> parse)

@@ -80,7 +80,7 @@ public sealed class SiameseModel : IDisposable
 
     /// <summary>
     /// Saves the model to <paramref name="directory"/> in the model-file format of <see cref="ModelFile"/>, with the head
-    /// and threshold in the <c>siamese</c> object of <c>model.json</c>; <see cref="ModelFile.Load"/> still reads its embedder.
+    /// and threshold in the <c>siamese</c> object of <c>model.json</c>; <see cref="ModelFile.Load(string, DeviceChoice)"/> still reads its embedder.
     /// </summary>
     /// <param name="directory">The model directory, created when needed; a model already there is replaced atomically.</param>
     /// <param name="description">Optional free text stored in <c>model.json</c>.</param>
