@@ -10,6 +10,7 @@ const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plo
     + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
+    + "       OneShot.Benchmarks store-scale [--count N] [--dim D] [--queries Q] [--connection CS]   (PostgreSQL gallery store at scale, docs/SCALE-OUT.md)\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -66,6 +67,8 @@ switch (args[0])
         return 0;
     case "onnx":
         return OnnxComparison.Run(Value("--repeats", 5), Console.Out);
+    case "store-scale":
+        return StoreScale.Run(Value("--count", 100_000), Value("--dim", 64), Value("--queries", 200), Text("--connection"), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;
