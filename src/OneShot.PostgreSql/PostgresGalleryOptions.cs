@@ -42,8 +42,10 @@ public sealed partial record PostgresGalleryOptions
     }
 
     /// <summary>
-    /// The nearest class prototypes a prototype-classifier search returns (default 1000). With more labels than this,
-    /// probabilities are normalised over these nearest classes only (the others' share is tiny).
+    /// Up to this many labels (default 1000) a prototype-classifier search reads every class mean once per gallery
+    /// version (the database keeps them in the enrolment transaction) and compares queries with them in process. With
+    /// more labels, each query asks the database for its nearest this-many class means (<c>ORDER BY mean &lt;-&gt; q
+    /// LIMIT n</c>) and probabilities are normalised over those classes only (the others' share is tiny).
     /// </summary>
     public int MaxPrototypeCandidates
     {

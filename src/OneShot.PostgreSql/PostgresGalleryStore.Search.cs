@@ -119,6 +119,11 @@ public sealed partial class PostgresGalleryStore
         }
 
         string op = Operator(classifier.Metric);
+        if (classifier is PrototypeClassifierOptions && AllPrototypes(classifier.Metric) is { } all)
+        {
+            return queries.Select((query, i) => { CheckQuery(query, i); return all; }).ToArray();
+        }
+
         return Run("search", write: false, (connection, _) =>
         {
             using var transaction = connection.BeginTransaction();
@@ -140,11 +145,14 @@ public sealed partial class PostgresGalleryStore
             }
             else
             {
-                // Exact: every label's k nearest (which hold the k nearest overall and each label's nearest), by a scan.
+                // Exact, by a scan: the k nearest overall (the votes) and each label's nearest (its class score) are
+                // all the k-NN classifier reads, so fitting it to them gives the prediction over the whole gallery.
                 Execute(connection, "SET LOCAL enable_indexscan = off");
-                Execute(connection, "SET LOCAL work_mem = '64MB'");
-                sql = $"SELECT e.label, e.embedding FROM {_s}.examples e JOIN (SELECT id FROM (SELECT id, row_number() OVER "
-                    + $"(PARTITION BY label ORDER BY embedding {op} $1) AS r FROM {_s}.examples) ranked WHERE r <= $2) nearest ON nearest.id = e.id ORDER BY e.id";
+                Execute(connection, "SET LOCAL work_mem = '256MB'");
+                sql = $"SELECT e.label, e.embedding FROM {_s}.examples e JOIN (SELECT id FROM (SELECT id, "
+                    + "row_number() OVER (PARTITION BY label ORDER BY distance, id) AS in_label, row_number() OVER (ORDER BY distance, id) AS overall "
+                    + $"FROM (SELECT id, label, embedding {op} $1 AS distance FROM {_s}.examples) d) ranked WHERE in_label = 1 OR overall <= $2) nearest "
+                    + "ON nearest.id = e.id ORDER BY e.id";
                 limit = ((KNearestNeighborOptions)classifier).K;
             }
 
@@ -226,6 +234,39 @@ public sealed partial class PostgresGalleryStore
             return command.ExecuteNonQuery();
         });
         return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Every class mean, read once per gallery version and shared by all queries (the same instance, so the gallery fits
+    /// it once), while there are at most <see cref="PostgresGalleryOptions.MaxPrototypeCandidates"/> labels; null above
+    /// that, when each query asks the database for its nearest class means.
+    /// </summary>
+    private GalleryCandidates? AllPrototypes(DistanceMetric metric)
+    {
+        long version = Version;
+        var cached = Volatile.Read(ref _prototypeCache);
+        if (cached is not null && cached.Version == version && cached.Metric == metric)
+        {
+            return cached.Candidates;
+        }
+
+        string mean = metric == DistanceMetric.Cosine ? "unit_mean" : "mean";
+        var candidates = Run("search", write: false, (connection, _) =>
+        {
+            using var command = Command(connection, $"SELECT label, {mean} FROM {_s}.prototypes ORDER BY first_id LIMIT $1", _options.MaxPrototypeCandidates + 1);
+            using var reader = command.ExecuteReader();
+            var labels = new List<string>();
+            var rows = new List<float[]>();
+            while (reader.Read())
+            {
+                labels.Add(reader.GetString(0));
+                rows.Add(ReadEmbedding(reader, 1));
+            }
+
+            return labels.Count > _options.MaxPrototypeCandidates ? null : new GalleryCandidates(labels, rows);
+        });
+        Volatile.Write(ref _prototypeCache, candidates is null ? null : new PrototypeCache(version, metric, candidates));
+        return candidates;
     }
 
     private static string Operator(DistanceMetric metric) => metric == DistanceMetric.Cosine ? "<=>" : "<->";

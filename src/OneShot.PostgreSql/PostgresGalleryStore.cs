@@ -42,6 +42,7 @@ public sealed partial class PostgresGalleryStore : IGalleryStore
     private readonly string _rowFingerprint;
     private readonly ChangeListener _listener;
     private long _version;
+    private PrototypeCache? _prototypeCache;
     private bool _disposed;
 
     private PostgresGalleryStore(NpgsqlDataSource dataSource, PostgresGalleryOptions options, EmbedderFingerprint fingerprint, int embeddingSize, bool usesVector, string connectionString)

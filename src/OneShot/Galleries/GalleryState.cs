@@ -17,6 +17,8 @@ internal sealed class GalleryState : IDisposable
     private readonly IGalleryStore? _external;
     private readonly bool _searchInStore;
     private long _syncedVersion = -1;
+    private GalleryCandidates? _lastCandidates;
+    private GalleryCandidates? _fittedCandidates;
     private IFittedClassifier? _snapshot;
     private bool _disposed;
 
@@ -184,13 +186,59 @@ internal sealed class GalleryState : IDisposable
                 throw new InvalidOperationException($"The gallery '{_external.Name}' is empty: enroll at least one example before classifying.");
             }
 
-            using var support = tensor(found.Embeddings.SelectMany(r => r).ToArray(), [found.Labels.Count, d]);
-            using var fitted = _options.CreateClassifier().Fit(support, found.Labels);
             using var query = tensor(queries[i], [1, d]);
-            predictions[i] = fitted.Predict(query)[0];
+            predictions[i] = PredictCached(found, query) ?? FitAndPredict(found, query);
         }
 
         return predictions;
+    }
+
+    /// <summary>
+    /// When the store returns the same candidates again (query-independent ones, such as every class mean of a
+    /// version), classifies with the classifier fitted to them once, kept like the in-process snapshot; otherwise null.
+    /// </summary>
+    private IReadOnlyList<Prediction>? CachedPrediction(GalleryCandidates found, Tensor query) =>
+        Read(_ => ReferenceEquals(_fittedCandidates, found) && _snapshot is not null ? _snapshot.Predict(query) : null);
+
+    private Prediction? PredictCached(GalleryCandidates found, Tensor query)
+    {
+        if (CachedPrediction(found, query) is { } hit)
+        {
+            return hit[0];
+        }
+
+        if (!ReferenceEquals(Volatile.Read(ref _lastCandidates), found))
+        {
+            Volatile.Write(ref _lastCandidates, found);
+            return null;
+        }
+
+        Write(_ =>
+        {
+            if (!ReferenceEquals(_fittedCandidates, found) || _snapshot is null)
+            {
+                _snapshot?.Dispose();
+                _snapshot = Fit(found);
+                _fittedCandidates = found;
+            }
+
+            return true;
+        });
+        return CachedPrediction(found, query)?[0];
+    }
+
+    private Prediction FitAndPredict(GalleryCandidates found, Tensor query)
+    {
+        using var fitted = Fit(found);
+        return fitted.Predict(query)[0];
+    }
+
+    private IFittedClassifier Fit(GalleryCandidates found)
+    {
+        using var scope = NewDisposeScope();
+        int d = _store.EmbeddingSize;
+        var support = tensor(found.Embeddings.SelectMany(r => r).ToArray(), [found.Labels.Count, d]);
+        return _options.CreateClassifier().Fit(support, found.Labels);
     }
 
     private T Write<T>(Func<GalleryStore, T> write)
