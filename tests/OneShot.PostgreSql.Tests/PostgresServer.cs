@@ -10,12 +10,16 @@ namespace OneShot.PostgreSql.Tests;
 /// port and on a unix socket in that folder; stopped and deleted afterwards. initdb and postgres refuse to run as
 /// root, so under root they run as the <c>postgres</c> user (runuser) in a folder it owns. When the environment
 /// variable <c>ONESHOT_TEST_POSTGRES</c> holds a connection string, that server is used instead (and the restart
-/// test is skipped). Without PostgreSQL binaries every test is skipped with the reason.
+/// test is skipped); <c>ONESHOT_TEST_POSTGRES_BIN</c> names the folder of initdb and pg_ctl when it is not Debian's. Without PostgreSQL binaries every test is skipped with the reason.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
     public const string EnvironmentVariable = "ONESHOT_TEST_POSTGRES";
-    private static readonly string[] BinFolders = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"];
+
+    /// <summary>Where initdb/pg_ctl are looked for; ONESHOT_TEST_POSTGRES_BIN names another folder.</summary>
+    private static readonly string[] BinFolders = Environment.GetEnvironmentVariable("ONESHOT_TEST_POSTGRES_BIN") is { Length: > 0 } bin
+        ? [bin]
+        : ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"];
     private readonly string? _folder;
     private readonly string? _bin;
     private int _schemas;
