@@ -16,6 +16,7 @@ public sealed partial class PostgresGalleryStore
     {
         using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
         long version = Scalar<long>(connection, $"SELECT coalesce(max(seq), 0) FROM {_s}.changes");
+        Seen(version);
         bool complete = afterVersion < 0 || afterVersion > version;
         if (!complete && afterVersion == version)
         {

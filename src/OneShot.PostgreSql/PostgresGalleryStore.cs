@@ -133,6 +133,7 @@ public sealed partial class PostgresGalleryStore : IGalleryStore
         }
 
         var store = new PostgresGalleryStore(builder.Build(), options, fingerprint, embeddingSize, meta.UsesVector, connectionString);
+        store.Seen(store.Run("open", write: false, (connection, _) => Scalar<long>(connection, $"SELECT coalesce(max(seq), 0) FROM {store._s}.changes")));
         Log.Opened(store._logger, options.Schema, meta.Version, from, meta.UsesVector ? "vector" : "real[]", store.CanSearch(new PrototypeClassifierOptions()) ? "in the database" : "in process");
         return store;
     }
