@@ -12,8 +12,9 @@ const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plo
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
     + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
     + "       OneShot.Benchmarks mlnet [--images DIR|FILE.zip] [--count N] [--repeats N] [--threads N]   (ML.NET DnnFeaturizeImage ResNet-18 vs OneShot: agreement and speed)\n"
-    + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]\n"
-    + "       OneShot.Benchmarks service-load [--clients N] [--seconds S] [--model DIR]   (samples/OneShot.Service on 127.0.0.1 under N concurrent clients)";
+    + "       OneShot.Benchmarks store-scale [--count N] [--dim D] [--queries Q] [--connection CS]   (PostgreSQL gallery store at scale, docs/SCALE-OUT.md)\n"
+    + "       OneShot.Benchmarks service-load [--clients N] [--seconds S] [--model DIR]   (samples/OneShot.Service on 127.0.0.1 under N concurrent clients)\n"
+    + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine(Usage);
@@ -73,6 +74,8 @@ switch (args[0])
         return MlNetComparison.Run(Text("--images"), Value("--count", 64), Value("--repeats", 3), Console.Out);
     case "service-load":
         return await ServiceLoad.RunAsync(Value("--clients", 8), Value("--seconds", 10), Text("--model"), Console.Out);
+    case "store-scale":
+        return StoreScale.Run(Value("--count", 100_000), Value("--dim", 64), Value("--queries", 200), Text("--connection"), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;

@@ -43,14 +43,27 @@ public sealed class Gallery : IDisposable
     {
     }
 
-    private Gallery(IEmbedder embedder, GalleryOptions? options, EmbedderFingerprint fingerprint)
+    /// <summary>
+    /// Opens a gallery whose examples live in <paramref name="store"/> (for example a PostgreSQL database shared by
+    /// several processes) instead of in memory and one file. Enrolment and removal write through the store; changes
+    /// made by other processes are applied before every read and classification.
+    /// </summary>
+    /// <param name="embedder">Turns enrolled and queried images into embeddings; the caller's (not disposed by the gallery).</param>
+    /// <param name="store">The system of record; the caller's (not disposed by the gallery).</param>
+    /// <param name="options">The classifier; defaults to nearest prototype with squared Euclidean distance.</param>
+    /// <exception cref="EmbedderMismatchException">The store holds embeddings of a different embedder.</exception>
+    /// <exception cref="ArgumentException">The store's embedding length differs from the embedder's.</exception>
+    public static Gallery Open(IEmbedder embedder, IGalleryStore store, GalleryOptions? options = null) =>
+        new(embedder, options, CheckStore(embedder, store), store);
+
+    private Gallery(IEmbedder embedder, GalleryOptions? options, EmbedderFingerprint fingerprint, IGalleryStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         _embedder = embedder;
         Options = options ?? new GalleryOptions();
         Fingerprint = fingerprint;
         EmbeddingSize = embedder.EmbeddingSize;
-        _state = new GalleryState(EmbeddingSize, Options.Classifier);
+        _state = new GalleryState(EmbeddingSize, Options.Classifier, store);
     }
 
     /// <summary>The classifier options.</summary>
@@ -376,6 +389,25 @@ public sealed class Gallery : IDisposable
         {
             throw new GalleryFormatException(path, $"The gallery file '{path}' holds a classifier that cannot be read: {e.Message}", e);
         }
+    }
+
+    private static EmbedderFingerprint CheckStore(IEmbedder embedder, IGalleryStore store)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentNullException.ThrowIfNull(store);
+        var expected = embedder.GetFingerprint();
+        if (store.Fingerprint != expected)
+        {
+            throw new EmbedderMismatchException(store.Name, expected, store.Fingerprint);
+        }
+
+        if (store.EmbeddingSize != embedder.EmbeddingSize)
+        {
+            throw new ArgumentException(
+                $"The gallery store '{store.Name}' holds {store.EmbeddingSize}-value embeddings but its embedder produces {embedder.EmbeddingSize}.", nameof(store));
+        }
+
+        return expected;
     }
 
     private static KeyNotFoundException NotEnrolled(string label, GalleryStore store) => new(

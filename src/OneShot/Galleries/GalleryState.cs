@@ -6,7 +6,8 @@ namespace OneShot.Galleries;
 /// <summary>
 /// The mutable state of a <see cref="Gallery"/> behind a reader-writer lock: the entries and an immutable fitted
 /// classifier built lazily from them. Reads and predictions run concurrently; changes are exclusive and drop
-/// the fitted classifier, which is only replaced or disposed under the write lock.
+/// the fitted classifier, which is only replaced or disposed under the write lock. With an <see cref="IGalleryStore"/>,
+/// changes are written through it first and every read first applies what changed in it since (see <see cref="Sync"/>).
 /// </summary>
 internal sealed class GalleryState : IDisposable
 {
@@ -16,12 +17,19 @@ internal sealed class GalleryState : IDisposable
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly GalleryStore _store;
     private readonly ClassifierOptions _options;
+    private readonly IGalleryStore? _external;
+    private readonly bool _searchInStore;
+    private long _syncedVersion = -1;
+    private GalleryCandidates? _lastCandidates;
+    private GalleryCandidates? _fittedCandidates;
     private IFittedClassifier? _snapshot;
     private bool _disposed;
 
-    public GalleryState(int embeddingSize, ClassifierOptions options)
+    public GalleryState(int embeddingSize, ClassifierOptions options, IGalleryStore? external = null)
     {
-        _store = new GalleryStore(embeddingSize);
+        _external = external;
+        _searchInStore = external?.CanSearch(options) == true;
+        _store = new GalleryStore(embeddingSize, _searchInStore ? external : null);
         _options = options;
     }
 
@@ -29,6 +37,7 @@ internal sealed class GalleryState : IDisposable
     public T Read<T>(Func<GalleryStore, T> read)
     {
         ObjectDisposedException.ThrowIf(_disposed, typeof(Gallery));
+        Sync();
         _lock.EnterReadLock();
         try
         {
@@ -42,7 +51,34 @@ internal sealed class GalleryState : IDisposable
     }
 
     /// <summary>Appends <paramref name="rows"/> under <paramref name="label"/>.</summary>
-    public void Add(string label, IEnumerable<float[]> rows) => Write(store =>
+    public void Add(string label, IEnumerable<float[]> rows)
+    {
+        if (_external is not null)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, typeof(Gallery));
+            _external.Add(label, rows as IReadOnlyList<float[]> ?? [.. rows]);
+            Sync();
+            return;
+        }
+
+        AddLocal(label, rows);
+    }
+
+    /// <summary>Removes <paramref name="label"/>; false when it was not enrolled.</summary>
+    public bool Remove(string label)
+    {
+        if (_external is null)
+        {
+            return Write(store => store.Remove(label));
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, typeof(Gallery));
+        bool removed = _external.Remove(label);
+        Sync();
+        return removed;
+    }
+
+    private void AddLocal(string label, IEnumerable<float[]> rows) => Write(store =>
     {
         foreach (float[] row in rows)
         {
@@ -51,9 +87,6 @@ internal sealed class GalleryState : IDisposable
 
         return true;
     });
-
-    /// <summary>Removes <paramref name="label"/>; false when it was not enrolled.</summary>
-    public bool Remove(string label) => Write(store => store.Remove(label));
 
     /// <summary>
     /// Classifies <paramref name="embeddings"/> <c>[Q,D]</c> with the fitted classifier, fitting it first if needed.
@@ -64,6 +97,11 @@ internal sealed class GalleryState : IDisposable
     /// </summary>
     public IReadOnlyList<Prediction> Predict(Tensor embeddings)
     {
+        if (_searchInStore)
+        {
+            return PredictInStore(embeddings);
+        }
+
         while (true)
         {
             var predictions = Read(store => store.Count == 0
@@ -102,6 +140,40 @@ internal sealed class GalleryState : IDisposable
         return predictions;
     }
 
+    /// <summary>
+    /// Applies the changes of the external store since the version applied last, when its <see cref="IGalleryStore.Version"/>
+    /// moved: only what changed (or everything, when the store says so). A no-op without an external store.
+    /// </summary>
+    public void Sync()
+    {
+        if (_external is null || Volatile.Read(ref _syncedVersion) == _external.Version)
+        {
+            return;
+        }
+
+        Write(store =>
+        {
+            if (_syncedVersion == _external.Version)
+            {
+                return false;
+            }
+
+            var changes = _external.ReadChanges(_syncedVersion, includeEmbeddings: !_searchInStore);
+            if (changes.IsComplete)
+            {
+                store.Clear();
+            }
+
+            foreach (var change in changes.Changes)
+            {
+                store.Apply(change);
+            }
+
+            Volatile.Write(ref _syncedVersion, changes.Version);
+            return true;
+        });
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -122,6 +194,84 @@ internal sealed class GalleryState : IDisposable
         }
 
         _lock.Dispose();
+    }
+
+    /// <summary>Classifies each query against the candidates the external store finds for it (search where the data is).</summary>
+    private Prediction[] PredictInStore(Tensor embeddings)
+    {
+        if (Read(store => store.Count) == 0)
+        {
+            throw new InvalidOperationException("The gallery is empty: enroll at least one example before classifying.");
+        }
+
+        using var scope = NewDisposeScope();
+        using var cpu = embeddings.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        int q = (int)cpu.shape[0], d = (int)cpu.shape[1];
+        float[] flat = cpu.data<float>().ToArray();
+        var queries = Enumerable.Range(0, q).Select(i => flat.AsSpan(i * d, d).ToArray()).ToArray();
+        var candidates = _external!.Search(queries, _options);
+        var predictions = new Prediction[q];
+        for (int i = 0; i < q; i++)
+        {
+            var found = candidates[i];
+            if (found.Labels.Count == 0)
+            {
+                throw new InvalidOperationException($"The gallery '{_external.Name}' is empty: enroll at least one example before classifying.");
+            }
+
+            using var query = tensor(queries[i], [1, d]);
+            predictions[i] = PredictCached(found, query) ?? FitAndPredict(found, query);
+        }
+
+        return predictions;
+    }
+
+    /// <summary>
+    /// When the store returns the same candidates again (query-independent ones, such as every class mean of a
+    /// version), classifies with the classifier fitted to them once, kept like the in-process snapshot; otherwise null.
+    /// </summary>
+    private IReadOnlyList<Prediction>? CachedPrediction(GalleryCandidates found, Tensor query) =>
+        Read(_ => ReferenceEquals(_fittedCandidates, found) && _snapshot is not null ? _snapshot.Predict(query) : null);
+
+    private Prediction? PredictCached(GalleryCandidates found, Tensor query)
+    {
+        if (CachedPrediction(found, query) is { } hit)
+        {
+            return hit[0];
+        }
+
+        if (!ReferenceEquals(Volatile.Read(ref _lastCandidates), found))
+        {
+            Volatile.Write(ref _lastCandidates, found);
+            return null;
+        }
+
+        Write(_ =>
+        {
+            if (!ReferenceEquals(_fittedCandidates, found) || _snapshot is null)
+            {
+                _snapshot?.Dispose();
+                _snapshot = Fit(found);
+                _fittedCandidates = found;
+            }
+
+            return true;
+        });
+        return CachedPrediction(found, query)?[0];
+    }
+
+    private Prediction FitAndPredict(GalleryCandidates found, Tensor query)
+    {
+        using var fitted = Fit(found);
+        return fitted.Predict(query)[0];
+    }
+
+    private IFittedClassifier Fit(GalleryCandidates found)
+    {
+        using var scope = NewDisposeScope();
+        int d = _store.EmbeddingSize;
+        var support = tensor(found.Embeddings.SelectMany(r => r).ToArray(), [found.Labels.Count, d]);
+        return _options.CreateClassifier().Fit(support, found.Labels);
     }
 
     private T Write<T>(Func<GalleryStore, T> write)

@@ -6,25 +6,28 @@ namespace OneShot.Galleries;
 
 /// <summary>
 /// The entries of a gallery: one embedding (an immutable float array) and label per enrolled example, in
-/// enrolment order. Not thread-safe; <see cref="Gallery"/> guards it with its lock.
+/// enrolment order. Not thread-safe; <see cref="Gallery"/> guards it with its lock. When an <see cref="IGalleryStore"/>
+/// searches for the gallery, this keeps labels and counts only and reads embeddings from that store.
 /// </summary>
 internal sealed class GalleryStore
 {
+    private readonly IGalleryStore? _rowSource;
     private readonly List<string> _entryLabels = [];
     private readonly List<float[]> _rows = [];
     private readonly List<string> _labels = [];
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    public GalleryStore(int embeddingSize)
+    public GalleryStore(int embeddingSize, IGalleryStore? rowSource = null)
     {
         EmbeddingSize = embeddingSize;
+        _rowSource = rowSource;
     }
 
     public int EmbeddingSize { get; }
 
     public IReadOnlyList<string> Labels => _labels;
 
-    public int Count => _rows.Count;
+    public int Count => _entryLabels.Count;
 
     /// <summary>Increases with every change, so a fitted classifier can tell it is stale.</summary>
     public int Version { get; private set; }
@@ -98,11 +101,16 @@ internal sealed class GalleryStore
         return rows;
     }
 
-    public void Add(string label, float[] row)
+    /// <summary>Appends one example; <paramref name="row"/> is null when the rows live in the row source.</summary>
+    public void Add(string label, float[]? row)
     {
         Version++;
         _entryLabels.Add(label);
-        _rows.Add(row);
+        if (row is not null)
+        {
+            _rows.Add(row);
+        }
+
         if (_counts.TryGetValue(label, out int count))
         {
             _counts[label] = count + 1;
@@ -123,26 +131,69 @@ internal sealed class GalleryStore
 
         Version++;
         _labels.Remove(label);
-        for (int i = _rows.Count - 1; i >= 0; i--)
+        bool rows = _rowSource is null;
+        for (int i = _entryLabels.Count - 1; i >= 0; i--)
         {
             if (_entryLabels[i] == label)
             {
                 _entryLabels.RemoveAt(i);
-                _rows.RemoveAt(i);
+                if (rows)
+                {
+                    _rows.RemoveAt(i);
+                }
             }
         }
 
         return true;
     }
 
+    /// <summary>Removes every entry (before a complete <see cref="GalleryChangeSet"/> is applied).</summary>
+    public void Clear()
+    {
+        Version++;
+        _entryLabels.Clear();
+        _rows.Clear();
+        _labels.Clear();
+        _counts.Clear();
+    }
+
     /// <summary>The rows of <paramref name="label"/> in enrolment order, or null when it is not enrolled.</summary>
     public float[][]? RowsOf(string label) =>
-        _counts.ContainsKey(label) ? _rows.Where((_, i) => _entryLabels[i] == label).ToArray() : null;
+        !_counts.ContainsKey(label) ? null
+        : _rowSource is not null ? _rowSource.ReadEmbeddings(label) ?? []
+        : _rows.Where((_, i) => _entryLabels[i] == label).ToArray();
 
     public GalleryContent ToContent(EmbedderFingerprint fingerprint, IReadOnlyDictionary<string, string> properties)
     {
+        if (_rowSource is not null)
+        {
+            // Labels and counts only here: export the whole content of the store.
+            var all = new GalleryStore(EmbeddingSize);
+            foreach (var change in _rowSource.ReadChanges(-1, includeEmbeddings: true).Changes)
+            {
+                all.Apply(change);
+            }
+
+            return all.ToContent(fingerprint, properties);
+        }
+
         var index = _labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         return new GalleryContent(fingerprint, EmbeddingSize, _labels.ToArray(), _entryLabels.Select(l => index[l]).ToArray(), _rows.ToArray(), properties);
+    }
+
+    /// <summary>Applies one change read from an <see cref="IGalleryStore"/>.</summary>
+    public void Apply(GalleryChange change)
+    {
+        if (change.Kind == GalleryChangeKind.Removed)
+        {
+            Remove(change.Label);
+            return;
+        }
+
+        for (int i = 0; i < change.Count; i++)
+        {
+            Add(change.Label, _rowSource is null ? change.Embeddings![i] : null);
+        }
     }
 
     /// <summary>Fits the classifier <paramref name="options"/> describes to all entries.</summary>
