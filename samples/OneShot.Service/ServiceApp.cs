@@ -31,7 +31,19 @@ public static class ServiceApp
             {
                 options.GalleryPath = Path.GetFullPath(options.GalleryPath, contentRoot);
             }
+
+            // OneShot:PostgresConnectionString puts the gallery in PostgreSQL instead of the file, shared by every
+            // instance given the same database and OneShot:PostgresSchema (default "oneshot").
+            if (!string.IsNullOrWhiteSpace(configuration[$"{SectionName}:PostgresConnectionString"]))
+            {
+                options.UseGallery((services, embedder) => services.GetRequiredService<PostgresGalleryHolder>().Open(embedder));
+            }
         });
+        if (configuration[$"{SectionName}:PostgresConnectionString"] is { Length: > 0 } postgres)
+        {
+            string schema = configuration[$"{SectionName}:PostgresSchema"] is { Length: > 0 } s ? s : "oneshot";
+            builder.Services.AddSingleton(services => new PostgresGalleryHolder(postgres, schema, services.GetRequiredService<ILoggerFactory>()));
+        }
 
         // The request-size limit applies before the body is read (Kestrel) and while the form is parsed (FormOptions).
         builder.Services.AddOptions<KestrelServerOptions>()

@@ -19,11 +19,11 @@ internal sealed class RunningService : IAsyncDisposable
     /// <summary>The base address, for example http://127.0.0.1:41234.</summary>
     public string Address => _app.Urls.Single().TrimEnd('/');
 
-    public static async Task<RunningService> StartAsync(Action<OneShotServiceOptions>? configure = null)
+    public static async Task<RunningService> StartAsync(Action<OneShotServiceOptions>? configure = null, params string[] arguments)
     {
         var directory = new TempDirectory();
         var app = ServiceApp.Build(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"],
+            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning", .. arguments],
             builder => builder.Services.PostConfigure<OneShotServiceOptions>(o =>
             {
                 o.GalleryPath = Path.Combine(directory.Path, "gallery.bin");
