@@ -22,13 +22,14 @@ internal static class EvaluateCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes to average over.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var withinAlphabet = new Option<bool>("--within-alphabet") { Description = "Omniglot: Lake et al.'s one-shot task: every episode's classes from one alphabet, support and queries by different drawers (use --split evaluation)." };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
         var classifierArguments = new ClassifierArguments();
 
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
-        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json, sheet })
+        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, withinAlphabet, json, sheet })
         {
             command.Options.Add(option);
         }
@@ -59,6 +60,12 @@ internal static class EvaluateCommand
                 Classifier = classifier,
             };
             options = data.Protocol(result, dataset, options);
+            if (result.GetValue(withinAlphabet))
+            {
+                options = dataset is OneShot.Data.OmniglotDataset
+                    ? options.WithinAlphabet(dataset)
+                    : throw new ArgumentException("--within-alphabet needs --omniglot (its alphabets are the groups).");
+            }
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
                     report(p.Episode, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {p.MeanAccuracy:P2}")))));
@@ -71,7 +78,7 @@ internal static class EvaluateCommand
                     ["model"] = result.GetValue(model),
                     ["accuracy"] = evaluation.Accuracy,
                     ["ci95"] = double.IsNaN(evaluation.Ci95) ? null : evaluation.Ci95,
-                    ["protocol"] = options.SupportItems is null ? (options.ClassGroups is null ? "random" : "within-group") : (options.ClassGroups is null ? "cross-artist" : "cross-artist-within-group"),
+                    ["protocol"] = ProtocolName(options),
                     ["way"] = evaluation.Way,
                     ["shot"] = evaluation.Shot,
                     ["query"] = evaluation.Query,
@@ -101,4 +108,13 @@ internal static class EvaluateCommand
         }));
         return command;
     }
+
+    private static string ProtocolName(EpisodeEvaluationOptions options) => options switch
+    {
+        { SharedItemIndices: true, ClassGroups: not null } => "within-alphabet",
+        { SupportItems: null, ClassGroups: null } => "random",
+        { SupportItems: null } => "within-group",
+        { ClassGroups: null } => "cross-artist",
+        _ => "cross-artist-within-group",
+    };
 }
