@@ -26,6 +26,9 @@ internal sealed class EvaluationRun(int episodes)
     /// <summary>Unknown queries the open-set threshold accepted.</summary>
     public int UnknownAccepted { get; private set; }
 
+    /// <summary>What the predictions' scores measure (of the last query recorded).</summary>
+    public ScoreKind ScoreKind { get; private set; }
+
     /// <summary>How long the episodes took.</summary>
     public TimeSpan WallTime { get; set; }
 
@@ -36,6 +39,7 @@ internal sealed class EvaluationRun(int episodes)
         Correct.Add(right);
         KnownSimilarities.Add(Similarity(prediction));
         KnownRejected += prediction.IsUnknown ? 1 : 0;
+        ScoreKind = prediction.ScoreKind;
     }
 
     /// <summary>Records a query of a class without support items.</summary>
