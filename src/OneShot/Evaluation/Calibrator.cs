@@ -56,11 +56,14 @@ public static class Calibrator
                 }
             }
 
+            // The library's one temperature rule: probabilities are softmax(logit / T), so log p at T0 gives logit / T0 up
+            // to a per-row constant, and any temperature T is softmax(log p · T0 / T). One pass of the classifier suffices.
             double t0 = o.Classifier.Temperature;
-            var before = Score(o.Classifier, episodes, supportLabels, o.Query);
-            double best = Minimise(logT => Score(o.Classifier with { Temperature = Math.Exp(logT) }, episodes, supportLabels, o.Query).Nll, Math.Log(t0), Math.Log(1000));
+            var (logP, classes) = LogProbabilities(o.Classifier, episodes, supportLabels);
+            var before = Score(logP, classes, o.Query, 1.0);
+            double best = Minimise(logT => Score(logP, classes, o.Query, t0 / Math.Exp(logT)).Nll, Math.Log(t0), Math.Log(1000));
             double temperature = Math.Exp(best);
-            var after = Score(o.Classifier with { Temperature = temperature }, episodes, supportLabels, o.Query);
+            var after = Score(logP, classes, o.Query, t0 / temperature);
             return new TemperatureCalibration(
                 TypeName(o.Classifier), o.Classifier.Metric, temperature, fittedOn, o.Way, o.Shot, o.Episodes, o.Seed, before.Nll, after.Nll, before.Ece, after.Ece);
         }
@@ -153,32 +156,54 @@ public static class Calibrator
         return f(x) <= ys[best] ? x : xs[best];
     }
 
-    private static (double Nll, double Ece) Score(ClassifierOptions options, List<(Tensor Support, Tensor Query)> episodes, string[] supportLabels, int query)
+    /// <summary>Every query's log-probabilities (floored at the smallest float) at the classifier's temperature, episode after episode.</summary>
+    private static (List<double[]> LogP, int Classes) LogProbabilities(ClassifierOptions options, List<(Tensor Support, Tensor Query)> episodes, string[] supportLabels)
     {
         var classifier = options.CreateClassifier();
-        double nll = 0;
-        int count = 0;
-        var confidences = new List<double>();
-        var correct = new List<bool>();
+        var rows = new List<double[]>();
+        int classes = 0;
         foreach (var (support, queries) in episodes)
         {
             using var scope = NewDisposeScope();
             using var fitted = classifier.Fit(support, supportLabels);
             using var probabilities = fitted.PredictProbabilities(queries);
-            float[] p = probabilities.data<float>().ToArray();
-            int classes = fitted.Classes.Count;
-            for (int i = 0; i < (int)queries.shape[0]; i++)
+            classes = fitted.Classes.Count;
+            rows.Add([.. probabilities.data<float>().ToArray().Select(p => Math.Log(Math.Max(p, float.Epsilon)))]);
+        }
+
+        return (rows, classes);
+    }
+
+    /// <summary>Mean NLL and ECE of softmax(log p · <paramref name="scale"/>); classes are in order of first appearance, so query i is class i / Q.</summary>
+    private static (double Nll, double Ece) Score(List<double[]> logP, int classes, int query, double scale)
+    {
+        double nll = 0;
+        int count = 0;
+        var confidences = new List<double>();
+        var correct = new List<bool>();
+        var row = new double[classes];
+        foreach (double[] episode in logP)
+        {
+            for (int i = 0; i < episode.Length / classes; i++)
             {
-                int truth = i / query; // classes are in order of first appearance: "0", "1", ...
-                var row = p.AsSpan(i * classes, classes);
-                nll -= Math.Log(Math.Max(row[truth], MinimumProbability));
-                int predicted = 0;
-                for (int k = 1; k < classes; k++)
+                double max = double.NegativeInfinity;
+                for (int k = 0; k < classes; k++)
                 {
+                    row[k] = episode[(i * classes) + k] * scale;
+                    max = Math.Max(max, row[k]);
+                }
+
+                double sum = 0;
+                int predicted = 0;
+                for (int k = 0; k < classes; k++)
+                {
+                    sum += Math.Exp(row[k] - max);
                     predicted = row[k] > row[predicted] ? k : predicted;
                 }
 
-                confidences.Add(Math.Clamp(row[predicted], 0, 1));
+                int truth = i / query;
+                nll -= Math.Max(row[truth] - max - Math.Log(sum), Math.Log(MinimumProbability));
+                confidences.Add(Math.Clamp(Math.Exp(row[predicted] - max) / sum, 0, 1));
                 correct.Add(predicted == truth);
                 count++;
             }
