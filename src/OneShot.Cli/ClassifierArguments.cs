@@ -31,11 +31,13 @@ internal sealed class ClassifierArguments
 
     public Option<double?> LearningRate { get; } = new("--learning-rate") { Description = "probe/cosine-head: the Adam learning rate (defaults 0.05 / 0.01)." };
 
+    public Option<double?> UnknownFar { get; } = new("--unknown-far") { Description = "Open set: reject queries with the threshold fitted for this false-accept rate (from the model's calibration.json; fit it with 'oneshot calibrate --target-far')." };
+
     public Option<string?> SiameseModel { get; } = new("--siamese-model") { Description = "siamese: a model folder saved by 'oneshot train-siamese', whose pair head scores the pairs (default: --model when it is one)." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Classifier, Metric, Temperature, K, Weighting, Steps, LearningRate, SiameseModel })
+        foreach (var option in new Option[] { Classifier, Metric, Temperature, K, Weighting, Steps, LearningRate, SiameseModel, UnknownFar })
         {
             command.Options.Add(option);
         }
@@ -45,7 +47,7 @@ internal sealed class ClassifierArguments
     public bool AnyGiven(ParseResult result) =>
         result.GetValue(Classifier) is not null || result.GetValue(Metric) is not null || result.GetValue(Temperature) is not null
         || result.GetValue(K) is not null || result.GetValue(Weighting) is not null || result.GetValue(Steps) is not null
-        || result.GetValue(LearningRate) is not null || result.GetValue(SiameseModel) is not null;
+        || result.GetValue(LearningRate) is not null || result.GetValue(SiameseModel) is not null || result.GetValue(UnknownFar) is not null;
 
     /// <summary>
     /// The classifier asked for, starting from <paramref name="fallback"/> when <c>--classifier</c> is not given (its
@@ -82,6 +84,17 @@ internal sealed class ClassifierArguments
         if (result.GetValue(Temperature) is { } temperature)
         {
             options = options with { Temperature = Positive(temperature, "--temperature") };
+        }
+        else if (modelDir is not null && Evaluation.ModelCalibration.Load(modelDir) is { } calibration)
+        {
+            options = calibration.ApplyTo(options);
+        }
+
+        if (result.GetValue(UnknownFar) is { } far)
+        {
+            var fitted = (modelDir is null ? null : Evaluation.ModelCalibration.Load(modelDir))?.UnknownThresholdFor(options, far)
+                ?? throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--unknown-far {far}: the model '{modelDir}' has no open-set threshold fitted for this rate and classifier; fit one with 'oneshot calibrate --model {modelDir} ... --target-far {far}'."));
+            options = options with { UnknownThreshold = fitted.Threshold };
         }
 
         return Specific(result, options);

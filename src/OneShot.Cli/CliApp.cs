@@ -12,6 +12,7 @@ public static class CliApp
         var root = new RootCommand("oneshot: train, evaluate and use one-shot image classifiers (OneShot on TorchSharp).");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(TrainSiameseCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());

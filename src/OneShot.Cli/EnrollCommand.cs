@@ -45,7 +45,7 @@ internal static class EnrollCommand
                 ? ImageInputs.ClassFolders(result.GetValue(paths)!)
                 : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
             GalleryOptions? options = null;
-            if (classifierArguments.AnyGiven(result))
+            if (classifierArguments.AnyGiven(result) || (!File.Exists(galleryPath) && result.GetValue(model) is { } m && Evaluation.ModelCalibration.Load(m) is not null))
             {
                 var saved = File.Exists(galleryPath) ? Gallery.ReadInfo(galleryPath).Classifier : null;
                 options = new GalleryOptions

@@ -22,13 +22,16 @@ internal static class EvaluateCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes to average over.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var withinAlphabet = new Option<bool>("--within-alphabet") { Description = "Omniglot: Lake et al.'s one-shot task: every episode's classes from one alphabet, support and queries by different drawers (use --split evaluation)." };
+        var reliability = new Option<string?>("--reliability-diagram") { Description = "Also draw the reliability diagram (accuracy per confidence bin, 15 bins) to this PNG file." };
+        var unknownWay = new Option<int>("--unknown-way") { Description = "Open set: also run episodes with this many extra classes whose queries are unknowns, and report AUROC (and FAR/FRR with --unknown-far).", DefaultValueFactory = _ => 0 };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
         var classifierArguments = new ClassifierArguments();
 
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
-        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, json, sheet })
+        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, withinAlphabet, reliability, unknownWay, json, sheet })
         {
             command.Options.Add(option);
         }
@@ -59,9 +62,39 @@ internal static class EvaluateCommand
                 Classifier = classifier,
             };
             options = data.Protocol(result, dataset, options);
+            if (result.GetValue(withinAlphabet))
+            {
+                options = dataset is OneShot.Data.OmniglotDataset
+                    ? options.WithinAlphabet(dataset)
+                    : throw new ArgumentException("--within-alphabet needs --omniglot (its alphabets are the groups).");
+            }
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
                     report(p.Episode, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {p.MeanAccuracy:P2}")))));
+            OpenSetResult? openSet = null;
+            int unknowns = result.GetValue(unknownWay);
+            if (unknowns < 0)
+            {
+                throw new ArgumentException($"--unknown-way must be at least 0; got {unknowns}.");
+            }
+
+            if (unknowns > 0)
+            {
+                var openOptions = options with { UnknownWay = unknowns };
+                openSet = ConsoleProgress.Run("open set", openOptions.Episodes, (Action<int, string?> report) =>
+                    new EpisodeEvaluator(openOptions).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p => report(p.Episode, null)))).OpenSet;
+            }
+            else if (options.Classifier.UnknownThreshold is not null)
+            {
+                Console.Error.WriteLine("note: the classifier rejects queries as unknown (--unknown-far); the accuracy counts rejections as wrong. Add --unknown-way N to measure FAR/FRR.");
+            }
+
+            var calibration = evaluation.Calibration!;
+            if (result.GetValue(reliability) is { } diagramPath)
+            {
+                ReliabilityPlot.Save(calibration, $"{name}/{splitName} {ProtocolName(options)} {evaluation.Way}-way {evaluation.Shot}-shot, T = {options.Classifier.Temperature:G4}", diagramPath);
+            }
+
             if (result.GetValue(json))
             {
                 var o = new JsonObject
@@ -71,7 +104,7 @@ internal static class EvaluateCommand
                     ["model"] = result.GetValue(model),
                     ["accuracy"] = evaluation.Accuracy,
                     ["ci95"] = double.IsNaN(evaluation.Ci95) ? null : evaluation.Ci95,
-                    ["protocol"] = options.SupportItems is null ? (options.ClassGroups is null ? "random" : "within-group") : (options.ClassGroups is null ? "cross-artist" : "cross-artist-within-group"),
+                    ["protocol"] = ProtocolName(options),
                     ["way"] = evaluation.Way,
                     ["shot"] = evaluation.Shot,
                     ["query"] = evaluation.Query,
@@ -79,12 +112,37 @@ internal static class EvaluateCommand
                     ["seed"] = evaluation.Seed,
                     ["classifier"] = JsonNode.Parse(ClassifierRegistry.ToJson(evaluation.Classifier)),
                     ["seconds"] = Math.Round(evaluation.WallTime.TotalSeconds, 2),
+                    ["ece"] = Math.Round(calibration.ExpectedCalibrationError, 6),
+                    ["eceBins"] = calibration.Bins.Count,
+                    ["meanConfidence"] = Math.Round(calibration.MeanConfidence, 6),
                 };
+                if (openSet is not null)
+                {
+                    o["openSet"] = new JsonObject
+                    {
+                        ["unknownWay"] = unknowns,
+                        ["auroc"] = Math.Round(openSet.Auroc, 6),
+                        ["knownQueries"] = openSet.KnownQueries,
+                        ["unknownQueries"] = openSet.UnknownQueries,
+                        ["threshold"] = openSet.Threshold,
+                        ["falseAcceptRate"] = openSet.FalseAcceptRate,
+                        ["falseRejectRate"] = openSet.FalseRejectRate,
+                    };
+                }
+
                 Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
             }
             else
             {
                 Console.WriteLine(evaluation.Describe(name, splitName));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"calibration: ECE {calibration.ExpectedCalibrationError:0.0000} ({calibration.Bins.Count} bins), mean confidence {calibration.MeanConfidence:P2}, temperature {options.Classifier.Temperature:G4}"));
+                if (openSet is not null)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"open set ({unknowns} unknown classes per episode): AUROC {openSet.Auroc:0.0000}{(openSet.Threshold is { } t ? $", threshold {t:G6}: false accepts {openSet.FalseAcceptRate:P2}, false rejects {openSet.FalseRejectRate:P2}" : string.Empty)}"));
+                }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({evaluation.WallTime.TotalSeconds:F1} s)"));
             }
 
@@ -101,4 +159,13 @@ internal static class EvaluateCommand
         }));
         return command;
     }
+
+    private static string ProtocolName(EpisodeEvaluationOptions options) => options switch
+    {
+        { SharedItemIndices: true, ClassGroups: not null } => "within-alphabet",
+        { SupportItems: null, ClassGroups: null } => "random",
+        { SupportItems: null } => "within-group",
+        { ClassGroups: null } => "cross-artist",
+        _ => "cross-artist-within-group",
+    };
 }

@@ -1,4 +1,5 @@
 using OneShot.Classification;
+using OneShot.Data;
 using OneShot.Training;
 
 namespace OneShot.Evaluation;
@@ -13,6 +14,7 @@ public sealed record EpisodeEvaluationOptions
     private readonly int _shot = 1;
     private readonly int _query = 15;
     private readonly int _episodes = 1000;
+    private readonly int _unknownWay;
     private readonly ClassifierOptions _classifier = new PrototypeClassifierOptions();
 
     /// <summary>Classes per episode N. Default 5.</summary>
@@ -26,6 +28,14 @@ public sealed record EpisodeEvaluationOptions
 
     /// <summary>The number of episodes E. Default 1,000.</summary>
     public int Episodes { get => _episodes; init => _episodes = AtLeast(value, 1, nameof(Episodes)); }
+
+    /// <summary>
+    /// Open-set episodes: this many more classes per episode whose queries are scored as unknowns (they have no support
+    /// items), for <see cref="EvaluationResult.OpenSet"/> (AUROC of known versus unknown, and false-accept/false-reject
+    /// rates at the classifier's <see cref="ClassifierOptions.UnknownThreshold"/>). The accuracy counts known queries
+    /// only, but the episodes differ from those drawn with 0. Default 0 (closed set).
+    /// </summary>
+    public int UnknownWay { get => _unknownWay; init => _unknownWay = AtLeast(value, 0, nameof(UnknownWay)); }
 
     /// <summary>Fixes the episodes: episode e is drawn from (Seed, e), as <see cref="EpisodeSampler.Sample(int, long)"/> does. Default 1.</summary>
     public int Seed { get; init; } = 1;
@@ -63,7 +73,29 @@ public sealed record EpisodeEvaluationOptions
     /// </summary>
     public IReadOnlyList<string>? ClassGroups { get; init; }
 
+    /// <summary>
+    /// When true, every class of an episode uses the same support item indices and the same, disjoint, query item
+    /// indices. In Omniglot item j of every character of an alphabet is drawn by drawer j, so the support images of an
+    /// episode all come from one drawer and the queries from other drawers, as in Lake et al.'s one-shot task.
+    /// Default false (items drawn per class).
+    /// </summary>
+    public bool SharedItemIndices { get; init; }
+
     internal bool? EmbedAllOnce { get; init; }
+
+    /// <summary>
+    /// Lake et al.'s within-alphabet one-shot protocol on <paramref name="omniglot"/> (usually the evaluation set, no
+    /// rotations): the classes of an episode all come from one alphabet (<see cref="ClassGroups"/>), and support and
+    /// query images are by different drawers (<see cref="SharedItemIndices"/>).
+    /// </summary>
+    /// <param name="omniglot">The Omniglot classes, named <c>Alphabet/characterNN[/rotDDD]</c>.</param>
+    /// <returns>These options with the alphabet groups and shared item indices set.</returns>
+    public EpisodeEvaluationOptions WithinAlphabet(IClassDataset omniglot)
+    {
+        ArgumentNullException.ThrowIfNull(omniglot);
+        string[] alphabets = [.. omniglot.Classes.Select(name => name.Split('/')[0])];
+        return this with { ClassGroups = alphabets, SharedItemIndices = true };
+    }
 
     /// <summary>The sampler constraints these options ask for, or null.</summary>
     internal EpisodeConstraints? Constraints()
@@ -83,7 +115,7 @@ public sealed record EpisodeEvaluationOptions
             throw new ArgumentException($"SupportItems and QueryItems share items ({string.Join(", ", SupportItems.Intersect(QueryItems!))}): a query would be its own support.");
         }
 
-        return SupportItems is null && ClassGroups is null ? null : new EpisodeConstraints(SupportItems, QueryItems, ClassGroups);
+        return SupportItems is null && ClassGroups is null && !SharedItemIndices ? null : new EpisodeConstraints(SupportItems, QueryItems, ClassGroups, SharedItemIndices);
     }
 
     private static int AtLeast(int value, int minimum, string name) =>

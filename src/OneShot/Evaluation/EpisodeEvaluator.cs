@@ -43,22 +43,36 @@ public sealed class EpisodeEvaluator
         IProgress<EvaluationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        var run = Run(embedder, dataset, progress, cancellationToken);
+        var o = Options;
+        var ci = ConfidenceInterval.Compute(run.Accuracies);
+        return new EvaluationResult(ci.Mean, ci.HalfWidth95, ci.StandardDeviation, o.Way, o.Shot, o.Query, o.Episodes, o.Seed, o.Classifier, run.WallTime)
+        {
+            Calibration = ReliabilityDiagram.Compute(run.Confidences, run.Correct),
+            OpenSet = o.UnknownWay == 0 ? null : OpenSet(run, o),
+        };
+    }
+
+    /// <summary>Runs the episodes and keeps every query's outcome.</summary>
+    internal EvaluationRun Run(IEmbedder embedder, IClassDataset dataset, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(dataset);
         DatasetShape.EnsureFits(embedder, dataset, nameof(dataset));
 
         var o = Options;
-        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query, o.Constraints());
+        int classesPerEpisode = o.Way + o.UnknownWay;
+        var sampler = new EpisodeSampler(dataset, classesPerEpisode, o.Shot, o.Query, o.Constraints());
         var clock = Stopwatch.StartNew();
         long imagesInDataset = sampler.EligibleClasses.Sum(k => (long)dataset.CountOf(k));
-        long imagesInEpisodes = (long)o.Episodes * o.Way * (o.Shot + o.Query);
+        long imagesInEpisodes = (long)o.Episodes * classesPerEpisode * (o.Shot + o.Query);
         bool embedAll = o.EmbedAllOnce ?? imagesInEpisodes >= imagesInDataset;
         using var cache = embedAll ? DatasetEmbeddings.Build(embedder, dataset, sampler.EligibleClasses, cancellationToken) : null;
         var classifier = o.Classifier.CreateClassifier();
         string[] names = [.. Enumerable.Range(0, o.Way).Select(c => c.ToString(CultureInfo.InvariantCulture))];
         string[] supportLabels = [.. Enumerable.Range(0, o.Way * o.Shot).Select(i => names[i / o.Shot])];
 
-        var accuracies = new double[o.Episodes];
+        var run = new EvaluationRun(o.Episodes);
         double sum = 0;
         for (int e = 0; e < o.Episodes; e++)
         {
@@ -79,18 +93,25 @@ public sealed class EpisodeEvaluator
                     query = embeddings.narrow(0, episode.Support.shape[0], episode.Query.shape[0]);
                 }
 
-                using var fitted = classifier.Fit(support, supportLabels);
+                using var fitted = classifier.Fit(support.narrow(0, 0, o.Way * o.Shot), supportLabels);
                 var predictions = fitted.Predict(query);
                 int correct = 0;
-                for (int i = 0; i < predictions.Count; i++)
+                for (int i = 0; i < o.Way * o.Query; i++)
                 {
-                    correct += predictions[i].Label == names[i / o.Query] ? 1 : 0;
+                    bool right = predictions[i].Label == names[i / o.Query];
+                    correct += right ? 1 : 0;
+                    run.Add(predictions[i], right);
                 }
 
-                accuracies[e] = (double)correct / (o.Way * o.Query);
+                for (int i = o.Way * o.Query; i < predictions.Count; i++)
+                {
+                    run.AddUnknown(predictions[i]);
+                }
+
+                run.Accuracies[e] = (double)correct / (o.Way * o.Query);
             }
 
-            sum += accuracies[e];
+            sum += run.Accuracies[e];
             if (progress is not null)
             {
                 var elapsed = clock.Elapsed;
@@ -99,7 +120,20 @@ public sealed class EpisodeEvaluator
             }
         }
 
-        var ci = ConfidenceInterval.Compute(accuracies);
-        return new EvaluationResult(ci.Mean, ci.HalfWidth95, ci.StandardDeviation, o.Way, o.Shot, o.Query, o.Episodes, o.Seed, o.Classifier, clock.Elapsed);
+        run.WallTime = clock.Elapsed;
+        return run;
+    }
+
+    private static OpenSetResult OpenSet(EvaluationRun run, EpisodeEvaluationOptions o)
+    {
+        double auroc = OpenSetScores.Auroc(run.KnownSimilarities, run.UnknownSimilarities);
+        if (o.Classifier.UnknownThreshold is null)
+        {
+            return new OpenSetResult(auroc, run.KnownSimilarities.Count, run.UnknownSimilarities.Count, null, null, null);
+        }
+
+        double far = (double)run.UnknownAccepted / run.UnknownSimilarities.Count;
+        double frr = (double)run.KnownRejected / run.KnownSimilarities.Count;
+        return new OpenSetResult(auroc, run.KnownSimilarities.Count, run.UnknownSimilarities.Count, o.Classifier.UnknownThreshold, far, frr);
     }
 }

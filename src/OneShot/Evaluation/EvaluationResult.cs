@@ -26,6 +26,15 @@ public sealed record EvaluationResult(
     ClassifierOptions Classifier,
     TimeSpan WallTime)
 {
+    /// <summary>
+    /// The calibration of the predicted labels' probabilities over every query of every episode (15 bins), with the
+    /// expected calibration error; null when not measured.
+    /// </summary>
+    public ReliabilityDiagram? Calibration { get; init; }
+
+    /// <summary>Known-versus-unknown figures when the episodes had unknown classes (<see cref="EpisodeEvaluationOptions.UnknownWay"/>); otherwise null.</summary>
+    public OpenSetResult? OpenSet { get; init; }
+
     /// <summary>The protocol and the result, for example <c>5-way 1-shot, 15 queries/class, 1000 episodes, seed 1: 98.14% ± 0.17% (95% CI)</c>.</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,

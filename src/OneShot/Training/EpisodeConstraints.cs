@@ -8,4 +8,8 @@ namespace OneShot.Training;
 /// <param name="SupportItems">Item indices support items are drawn from; null for any item.</param>
 /// <param name="QueryItems">Item indices query items are drawn from; required with <paramref name="SupportItems"/>.</param>
 /// <param name="ClassGroups">The group of every class; when set, the classes of an episode all come from one group.</param>
-internal sealed record EpisodeConstraints(IReadOnlyList<int>? SupportItems, IReadOnlyList<int>? QueryItems, IReadOnlyList<string>? ClassGroups);
+/// <param name="SharedItemIndices">
+/// When true, every class of an episode uses the same support item indices and the same (disjoint) query item indices,
+/// so where item j of every class has one source (Omniglot's drawer j), support and query come from different sources.
+/// </param>
+internal sealed record EpisodeConstraints(IReadOnlyList<int>? SupportItems, IReadOnlyList<int>? QueryItems, IReadOnlyList<string>? ClassGroups, bool SharedItemIndices = false);

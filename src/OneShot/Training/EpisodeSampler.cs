@@ -20,6 +20,7 @@ public sealed class EpisodeSampler
     private readonly int[]? _supportPool;
     private readonly int[]? _queryPool;
     private readonly int[][]? _groups;
+    private readonly bool _sharedItems;
 
     /// <summary>Creates a sampler and checks that N-way K-shot Q-query episodes are possible on <paramref name="dataset"/>.</summary>
     /// <param name="dataset">The classes to sample from.</param>
@@ -47,6 +48,7 @@ public sealed class EpisodeSampler
         int needed = shot + query;
         _supportPool = constraints?.SupportItems?.ToArray();
         _queryPool = constraints?.QueryItems?.ToArray();
+        _sharedItems = constraints?.SharedItemIndices ?? false;
         var eligible = new List<int>();
         var excluded = new List<int>();
         for (int c = 0; c < dataset.Classes.Count; c++)
@@ -127,32 +129,46 @@ public sealed class EpisodeSampler
         var chosen = classes.AsSpan(0, Way).ToArray();
         var support = new int[Way][];
         var query = new int[Way][];
+        if (_sharedItems)
+        {
+            (int[] s, int[] q) = DrawItems(chosen.Min(Dataset.CountOf), random);
+            for (int i = 0; i < Way; i++)
+            {
+                support[i] = s;
+                query[i] = q;
+            }
+
+            return new EpisodePlan(chosen, support, query, Shot, Query);
+        }
+
         for (int i = 0; i < Way; i++)
         {
-            int count = Dataset.CountOf(chosen[i]);
-            if (_supportPool is not null)
-            {
-                var supportItems = _supportPool.Where(j => j < count).ToArray();
-                var queryItems = _queryPool!.Where(j => j < count).ToArray();
-                PartialShuffle(supportItems, Shot, random);
-                PartialShuffle(queryItems, Query, random);
-                support[i] = supportItems.AsSpan(0, Shot).ToArray();
-                query[i] = queryItems.AsSpan(0, Query).ToArray();
-                continue;
-            }
-
-            var items = new int[count];
-            for (int j = 0; j < count; j++)
-            {
-                items[j] = j;
-            }
-
-            PartialShuffle(items, Shot + Query, random);
-            support[i] = items.AsSpan(0, Shot).ToArray();
-            query[i] = items.AsSpan(Shot, Query).ToArray();
+            (support[i], query[i]) = DrawItems(Dataset.CountOf(chosen[i]), random);
         }
 
         return new EpisodePlan(chosen, support, query, Shot, Query);
+    }
+
+    /// <summary>Draws the support and query item indices of one class (or, with shared indices, of all) among the first <paramref name="count"/> items.</summary>
+    private (int[] Support, int[] Query) DrawItems(int count, Random random)
+    {
+        if (_supportPool is not null)
+        {
+            var supportItems = _supportPool.Where(j => j < count).ToArray();
+            var queryItems = _queryPool!.Where(j => j < count).ToArray();
+            PartialShuffle(supportItems, Shot, random);
+            PartialShuffle(queryItems, Query, random);
+            return (supportItems.AsSpan(0, Shot).ToArray(), queryItems.AsSpan(0, Query).ToArray());
+        }
+
+        var items = new int[count];
+        for (int j = 0; j < count; j++)
+        {
+            items[j] = j;
+        }
+
+        PartialShuffle(items, Shot + Query, random);
+        return (items.AsSpan(0, Shot).ToArray(), items.AsSpan(Shot, Query).ToArray());
     }
 
     /// <summary>Loads the images of <paramref name="plan"/>: one dataset read per class.</summary>
