@@ -95,10 +95,22 @@ internal static class StateDictReader
 
         var shape = new long[rank];
         long bytes = elementSize;
+        long nonZeroProduct = elementSize; // libtorch's strides multiply every dimension, even beside a zero one
         for (int d = 0; d < rank; d++)
         {
             shape[d] = ReadLength(stream, source, $"the shape of '{name}'");
             bytes = shape[d] == 0 || bytes == 0 ? 0 : bytes <= long.MaxValue / shape[d] ? bytes * shape[d] : long.MaxValue;
+            if (shape[d] > 0)
+            {
+                nonZeroProduct = nonZeroProduct <= long.MaxValue / shape[d] ? nonZeroProduct * shape[d] : long.MaxValue;
+            }
+        }
+
+        if (nonZeroProduct > Array.MaxLength)
+        {
+            throw new ModelFormatException(
+                source,
+                $"Weights file '{source}': entry '{name}' has shape {FormatShape(shape)}; its dimensions multiply to more than {Array.MaxLength} bytes per tensor (supported at most).");
         }
 
         long remaining = stream.Length - stream.Position;

@@ -51,4 +51,27 @@ public sealed class FuzzRegressionTests : IDisposable
             state.Episode.Should().Be(0, "nothing is applied from a checkpoint that fails");
         }
     }
+
+    [Fact]
+    public void StateDictRead_ZeroDimensionBesideHugeOnes_ThrowsModelFormatExceptionInsteadOfLibtorchStrideOverflow()
+    {
+        // Found by the state-dict target (CsCheck seed cVRIiOSDoxj1): a shape such as [0, 2^40, 2^40] holds no data, so
+        // the byte check passed, and libtorch's stride computation then overflowed (ExternalException with a C++ trace).
+        byte[] valid;
+        using (var scope = NewDisposeScope())
+        {
+            valid = OneShot.Serialization.StateDictWriter.ToBytes(new Dictionary<string, Tensor> { ["w"] = zeros(0, 3, 5) });
+        }
+
+        byte[] shape = [3, 0, 3, 5];
+        int at = valid.AsSpan().IndexOf(shape);
+        at.Should().BePositive("the written entry holds rank 3 and dimensions 0, 3, 5");
+        byte[] huge = [0x80, 0x80, 0x80, 0x80, 0x80, 0x20]; // 2^40 as LEB128
+        byte[] patched = [.. valid.AsSpan(0, at + 2), .. huge, .. huge, .. valid.AsSpan(at + shape.Length)];
+
+        var act = () => OneShot.Serialization.StateDictReader.Read(patched, "fuzz.bin").Dispose();
+
+        act.Should().Throw<OneShot.Serialization.ModelFormatException>()
+            .WithMessage("*'fuzz.bin'*'w'*[0, 1099511627776, 1099511627776]*multiply to more than*");
+    }
 }
