@@ -17,6 +17,7 @@ public sealed class OnnxExporterTests : IDisposable
     [InlineData("resnet12", false)]
     [InlineData("resnet12", true)]
     [InlineData("resnet18", true)]
+    [InlineData("resnet18-2223", false)]
     public void Export_OnnxRuntimeAtBatch1And5_MatchesEmbedWithin1e5Relative(string architecture, bool l2)
     {
         using var embedder = OnnxTestModels.Create(architecture, l2);

@@ -23,6 +23,8 @@ internal static class OnnxTestModels
                 L2Normalize = l2,
             },
             "resnet18" => new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = rgb, L2Normalize = l2 },
+            // The CNTK ImageNet model's shape: three blocks in the last stage (once silently exported with two).
+            "resnet18-2223" => new EmbedderOptions { Backbone = new ResNet18Options { BlocksPerStage = [2, 2, 2, 3] }, Preprocessing = rgb, L2Normalize = l2 },
             _ => throw new ArgumentException(architecture, nameof(architecture)),
         };
         var embedder = EmbedderTests.CreateSeeded(options, seed);

@@ -16,7 +16,7 @@ internal static class OnnxBackboneGraphs
     {
         Conv4Options => Conv4(g, x),
         ResNet12Options => ResNet12(g, x),
-        ResNet18Options => ResNet18(g, x),
+        ResNet18Options resnet18 => ResNet18(g, x, resnet18.BlocksPerStage),
         _ => throw new NotSupportedException(
             $"ONNX export supports the conv4, resnet12 and resnet18 backbones; this embedder's backbone is '{backbone.Architecture}'."),
     };
@@ -49,13 +49,13 @@ internal static class OnnxBackboneGraphs
         return g.GlobalAveragePool(x);
     }
 
-    private static string ResNet18(OnnxGraphBuilder g, string x)
+    private static string ResNet18(OnnxGraphBuilder g, string x, IReadOnlyList<int> blocksPerStage)
     {
         x = g.Relu(g.BatchNorm(g.Conv(x, "conv1", stride: 2, padding: 3), "bn1"));
         x = g.MaxPool(x, kernel: 3, stride: 2, padding: 1);
         for (int stage = 1; stage <= 4; stage++)
         {
-            for (int block = 0; block < 2; block++)
+            for (int block = 0; block < blocksPerStage[stage - 1]; block++)
             {
                 string p = $"layer{stage}.{block}";
                 int stride = stage > 1 && block == 0 ? 2 : 1;
