@@ -125,6 +125,8 @@ public sealed class PostgresSharingTests
         double restart = clock.Elapsed.TotalSeconds;
         a.EnrollEmbeddings("after", [Row(40)]);
         WaitUntil(() => b.Labels.Contains("after"), TimeSpan.FromSeconds(10));
+        // The change above can arrive by the poll before the listener's own reconnect (backoff up to 2 s) is through.
+        WaitUntil(() => storeB.ListenerConnections >= 2, TimeSpan.FromSeconds(10));
         Thread.Sleep(500);
         stop.Cancel();
         Task.WaitAll(load);
