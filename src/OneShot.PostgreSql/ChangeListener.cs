@@ -90,8 +90,10 @@ internal sealed class ChangeListener : IDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (!_stop.IsCancellationRequested)
             {
+                // Whatever ended the connection (server restart, terminated backend, network, a cancelled wait), the
+                // listener must not die: an exception escaping here would stop following the gallery for good.
                 int delay = (int)Math.Min(2000, 50 * Math.Pow(2, Math.Min(failures++, 6)));
                 Log.ListenerLost(_logger, _schema, delay, e);
                 try
