@@ -1,4 +1,3 @@
-using CsCheck;
 using OneShot.Fuzz;
 
 namespace OneShot.Tests.Fuzz;
@@ -7,7 +6,9 @@ namespace OneShot.Tests.Fuzz;
 /// Property tests over every parser OneShot owns (the targets of fuzz/OneShot.Fuzz): mutated valid inputs (bit flips,
 /// interesting bytes, cuts, insertions, repeats; for the gallery and checkpoint payloads also under a valid checksum, so
 /// the mutations reach the payload parser) may only raise the library's typed exceptions, never crash, hang or run out
-/// of memory. CsCheck reports a failing input shrunk, with the seed to replay it.
+/// of memory. The inputs are a fixed, seeded sequence so that a CI run is reproducible and cannot fail on a new random
+/// draw; set ONESHOT_FUZZ_SEED to another number to explore other inputs (a failure names the seed, the seed file and
+/// the mutation, which replay it). Long exploratory runs belong to fuzz/OneShot.Fuzz (docs/RELIABILITY.md).
 /// </summary>
 [Collection(TorchGlobalState.Name)]
 public sealed class ParserFuzzTests
@@ -29,9 +30,25 @@ public sealed class ParserFuzzTests
     {
         var target = FuzzTargets.Find(name);
         var seeds = target.Seeds();
-        var inputs = Gen.Select(Gen.Int[0, seeds.Count - 1], Gen.Int[0, int.MaxValue], (seed, mutation) => Mutator.Mutate(seeds[seed], mutation));
+        int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("ONESHOT_FUZZ_SEED"), out int chosen) ? chosen : 20261130;
+        var random = new Random(baseSeed + name.Sum(c => c)); // a stable per-target sequence (string hashes vary per process)
 
-        var run = Task.Run(() => inputs.Sample(input => FuzzTargets.RunChecked(target, input), iter: iterations, threads: 1));
+        var run = Task.Run(() =>
+        {
+            for (int i = 0; i < iterations; i++)
+            {
+                int seedIndex = random.Next(seeds.Count), mutation = random.Next();
+                try
+                {
+                    FuzzTargets.RunChecked(target, Mutator.Mutate(seeds[seedIndex], mutation));
+                }
+                catch (Exception e)
+                {
+                    throw new InvalidOperationException(
+                        $"'{name}' input {i} escaped as an untyped error (ONESHOT_FUZZ_SEED={baseSeed}, seed file {seedIndex}, mutation {mutation}): {e.GetType().Name}: {e.Message}", e);
+                }
+            }
+        });
 
         (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(2)))).Should().BeSameAs(run, $"{iterations} inputs of '{name}' must finish (no hang)");
         await run;
