@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using OneShot.Galleries;
+using OneShot.Testing;
 using Xunit.Abstractions;
 
 namespace OneShot.PostgreSql.Tests;
@@ -51,48 +51,16 @@ public sealed class PostgresCrashTests
     /// <summary>Starts the child, waits until its bulk COPY streams, waits <paramref name="delay"/>, SIGKILLs it; returns its last commit.</summary>
     private int RunAndKill(string schema, TimeSpan delay)
     {
-        string child = Path.Combine(AppContext.BaseDirectory, "OneShot.PostgreSql.Tests.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", child, "bulk-child", _server.ConnectionString, schema])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         int committed = 0;
-        using var streaming = new ManualResetEventSlim();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
+        KilledChild.RunAndKill(Path.Combine(AppContext.BaseDirectory, "OneShot.PostgreSql.Tests.dll"), ["bulk-child", _server.ConnectionString, schema], line =>
         {
-            if (e.Data is { } line && line.StartsWith("committed ", StringComparison.Ordinal))
+            if (line.StartsWith("committed ", StringComparison.Ordinal))
             {
                 Volatile.Write(ref committed, int.Parse(line["committed ".Length..], System.Globalization.CultureInfo.InvariantCulture));
             }
-            else if (e.Data == "streaming")
-            {
-                streaming.Set();
-            }
-        };
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => stderr.AppendLine(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            if (!streaming.Wait(TimeSpan.FromSeconds(120)))
-            {
-                throw new TimeoutException($"The child did not start its bulk enrolment within 120 s. Exited: {process.HasExited}. Stderr: {stderr}");
-            }
 
-            Thread.Sleep(delay);
-            process.HasExited.Should().BeFalse($"the bulk enrolment of two million rows outlasts the delay; stderr: {stderr}");
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-
+            return line == "streaming";
+        }, delay, "streaming its bulk COPY");
         _output.WriteLine($"{schema}: killed {delay.TotalMilliseconds:F0} ms into the bulk COPY after {Volatile.Read(ref committed)} commits");
         return Volatile.Read(ref committed);
     }

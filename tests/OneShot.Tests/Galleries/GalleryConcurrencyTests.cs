@@ -159,23 +159,33 @@ public sealed class GalleryConcurrencyTests
     {
         int n = (int)queries.shape[0];
         var results = new Prediction[8][];
+        var errors = new Exception?[8];
         var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
         {
-            var mine = new Prediction[n];
-            for (int round = 0; round < rounds; round++)
+            // An exception must fail this test, not end the test host (an unhandled exception on a thread does).
+            try
             {
-                for (int i = 0; i < n; i++)
+                var mine = new Prediction[n];
+                for (int round = 0; round < rounds; round++)
                 {
-                    int index = (i + (t * 7)) % n;
-                    using var image = queries[index];
-                    mine[index] = gallery.Classify(image);
+                    for (int i = 0; i < n; i++)
+                    {
+                        int index = (i + (t * 7)) % n;
+                        using var image = queries[index];
+                        mine[index] = gallery.Classify(image);
+                    }
                 }
-            }
 
-            results[t] = mine;
+                results[t] = mine;
+            }
+            catch (Exception e)
+            {
+                errors[t] = e;
+            }
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        errors.Should().AllSatisfy(e => e.Should().BeNull("every thread classifies without error"));
         return results;
     }
 }

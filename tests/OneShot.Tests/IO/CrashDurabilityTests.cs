@@ -3,6 +3,7 @@ using OneShot.CrashChild;
 using OneShot.Embeddings;
 using OneShot.Galleries;
 using OneShot.Serialization;
+using OneShot.Testing;
 using OneShot.Tests.Galleries;
 using Xunit.Abstractions;
 
@@ -85,46 +86,17 @@ public sealed class CrashDurabilityTests : IDisposable
     /// <summary>Starts the child, waits until it has saved once, lets it run for <paramref name="delay"/>, kills it; returns the last state it reported.</summary>
     private static int RunAndKill(string mode, string path, TimeSpan delay)
     {
-        string child = Path.Combine(AppContext.BaseDirectory, "OneShot.CrashChild.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", child, mode, path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         int reported = 0;
-        using var firstSave = new ManualResetEventSlim();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
+        KilledChild.RunAndKill(Path.Combine(AppContext.BaseDirectory, "OneShot.CrashChild.dll"), [mode, path], line =>
         {
-            if (e.Data is { } line && line.StartsWith("saved ", StringComparison.Ordinal))
+            if (!line.StartsWith("saved ", StringComparison.Ordinal))
             {
-                Volatile.Write(ref reported, int.Parse(line["saved ".Length..], System.Globalization.CultureInfo.InvariantCulture));
-                firstSave.Set();
-            }
-        };
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => stderr.AppendLine(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            if (!firstSave.Wait(TimeSpan.FromSeconds(120)))
-            {
-                throw new TimeoutException($"The crash child did not save within 120 s. Exited: {process.HasExited}. Stderr: {stderr}");
+                return false;
             }
 
-            Thread.Sleep(delay);
-            process.HasExited.Should().BeFalse($"the child saves until killed; stderr: {stderr}");
-        }
-        finally
-        {
-            // Process.Kill sends SIGKILL on Linux and macOS.
-            process.Kill();
-            process.WaitForExit();
-        }
-
+            Volatile.Write(ref reported, int.Parse(line["saved ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            return true;
+        }, delay, "saving");
         return Volatile.Read(ref reported);
     }
 
