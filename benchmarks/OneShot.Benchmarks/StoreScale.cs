@@ -4,6 +4,7 @@ using Npgsql;
 using OneShot.Classification;
 using OneShot.Galleries;
 using OneShot.PostgreSql;
+using OneShot.Testing;
 
 namespace OneShot.Benchmarks;
 
@@ -20,10 +21,18 @@ internal static class StoreScale
     private const int K = 10;
     private const int Batch = 50_000;
 
+    /// <summary>A throwaway PostgreSQL 15 cluster sized for bulk loads (eng/postgres/ThrowawayCluster.cs).</summary>
+    private static ThrowawayCluster NewCluster()
+    {
+        string bin = ThrowawayCluster.FindBin(["/usr/lib/postgresql/15/bin"])
+            ?? throw new InvalidOperationException("PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin/initdb is missing); install it or pass --connection.");
+        return new ThrowawayCluster(bin, "oneshot-bench-pg-", "-c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min");
+    }
+
     public static int Run(int count, int dim, int queries, string? connection, TextWriter output)
     {
-        using var cluster = connection is null ? new StoreScaleCluster() : null;
-        string cs = connection ?? cluster!.ConnectionString;
+        using var cluster = connection is null ? NewCluster() : null;
+        string cs = connection ?? cluster!.ConnectionString + ";Command Timeout=0";
         int labels = Math.Max(2, count / PerLabel);
         var data = new Data(count, dim, labels);
         var embedder = new StoreScaleEmbedder(dim);

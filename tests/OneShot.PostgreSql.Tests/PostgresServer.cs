@@ -1,14 +1,11 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
+using OneShot.Testing;
 
 namespace OneShot.PostgreSql.Tests;
 
 /// <summary>
-/// A throwaway PostgreSQL 15 cluster for the tests: initdb into a temporary folder, listening on 127.0.0.1 at a free
-/// port and on a unix socket in that folder; stopped and deleted afterwards. initdb and postgres refuse to run as
-/// root, so under root they run as the <c>postgres</c> user (runuser) in a folder it owns. When the environment
+/// A throwaway PostgreSQL 15 cluster for the tests (<see cref="ThrowawayCluster"/>, eng/postgres): initdb into a
+/// temporary folder, listening on 127.0.0.1 at a free port; stopped and deleted afterwards. When the environment
 /// variable <c>ONESHOT_TEST_POSTGRES</c> holds a connection string, that server is used instead (and the restart
 /// test is skipped); <c>ONESHOT_TEST_POSTGRES_BIN</c> names the folder of initdb and pg_ctl when it is not Debian's. Without PostgreSQL binaries every test is skipped with the reason.
 /// </summary>
@@ -20,8 +17,7 @@ public sealed class PostgresServer : IDisposable
     private static readonly string[] BinFolders = Environment.GetEnvironmentVariable("ONESHOT_TEST_POSTGRES_BIN") is { Length: > 0 } bin
         ? [bin]
         : ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"];
-    private readonly string? _folder;
-    private readonly string? _bin;
+    private readonly ThrowawayCluster? _cluster;
     private int _schemas;
 
     public PostgresServer()
@@ -33,25 +29,17 @@ public sealed class PostgresServer : IDisposable
             return;
         }
 
-        _bin = BinFolders.FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb")));
-        if (_bin is null)
+        string? bin = ThrowawayCluster.FindBin(BinFolders);
+        if (bin is null)
         {
             SkipReason = $"PostgreSQL is not installed (no initdb in {string.Join(", ", BinFolders)}) and {EnvironmentVariable} is not set: "
                 + "install postgresql (Debian: apt-get install postgresql) or point ONESHOT_TEST_POSTGRES at a server.";
             return;
         }
 
-        _folder = Path.Combine(Path.GetTempPath(), "oneshot-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_folder);
-        if (Environment.IsPrivilegedProcess)
-        {
-            Run("chown", ["postgres:postgres", _folder]);
-        }
-
-        Port = FreePort();
-        Pg("initdb", ["-D", DataFolder, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
-        Start();
-        ConnectionString = $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Timeout=5";
+        _cluster = new ThrowawayCluster(bin, "oneshot-pg-", "-c fsync=off -c max_connections=200 -c shared_buffers=256MB");
+        Port = _cluster.Port;
+        ConnectionString = _cluster.ConnectionString + ";Timeout=5";
         Owned = true;
     }
 
@@ -108,65 +96,10 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Stops the server (fast shutdown: connections are cut), waits <paramref name="down"/>, starts it again.</summary>
     public void Restart(TimeSpan down)
     {
-        Pg("pg_ctl", ["-D", DataFolder, "-m", "fast", "-w", "stop"]);
+        _cluster!.Stop();
         Thread.Sleep(down);
-        Start();
+        _cluster.Start();
     }
 
-    public void Dispose()
-    {
-        if (_folder is null)
-        {
-            return;
-        }
-
-        try
-        {
-            Pg("pg_ctl", ["-D", DataFolder, "-m", "immediate", "-w", "stop"]);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already stopped.
-        }
-
-        Directory.Delete(_folder, recursive: true);
-    }
-
-    private string DataFolder => Path.Combine(_folder!, "data");
-
-    private void Start() => Pg("pg_ctl", ["-D", DataFolder, "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60",
-        "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_buffers=256MB", "start"]);
-
-    private void Pg(string tool, string[] arguments)
-    {
-        string path = Path.Combine(_bin!, tool);
-        if (Environment.IsPrivilegedProcess)
-        {
-            Run("runuser", ["-u", "postgres", "--", path, .. arguments]);
-        }
-        else
-        {
-            Run(path, arguments);
-        }
-    }
-
-    private static void Run(string file, string[] arguments)
-    {
-        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {error} {output.Result}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public void Dispose() => _cluster?.Dispose();
 }
