@@ -16,11 +16,7 @@ internal static class CalibrateCommand
         var data = new DatasetArguments();
         var model = new Option<string>("--model") { Description = "Model folder (model.json + weights-*.bin); calibration.json is written into it.", Required = true };
         var split = new Option<string>("--split") { Description = "Held-out classes to fit on: val (Omniglot, the default); never the test split you report.", DefaultValueFactory = _ => "val" };
-        var way = new Option<int>("--way") { Description = "Classes per episode.", DefaultValueFactory = _ => 20 };
-        var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };
-        var query = new Option<int>("--query") { Description = "Query images per class.", DefaultValueFactory = _ => 15 };
-        var episodes = new Option<int>("--episodes") { Description = "Episodes to fit on.", DefaultValueFactory = _ => 300 };
-        var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 7 };
+        var episodes = new EpisodeArguments(way: 20, episodes: 300, seed: 7, "Episodes to fit on.");
         var targetFar = new Option<double?>("--target-far") { Description = "Also fit the open-set threshold that accepts at most this fraction of unknown queries (e.g. 0.05)." };
         var unknownWay = new Option<int>("--unknown-way") { Description = "With --target-far: unknown classes per episode.", DefaultValueFactory = _ => 5 };
         var classifierArguments = new ClassifierArguments();
@@ -28,7 +24,8 @@ internal static class CalibrateCommand
         var command = new Command("calibrate", "Fit a model's softmax temperature (and open-set threshold) on held-out classes; stored in MODEL/calibration.json and used by default.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
-        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, targetFar, unknownWay })
+        episodes.AddTo(command);
+        foreach (var option in new Option[] { model, split, targetFar, unknownWay })
         {
             command.Options.Add(option);
         }
@@ -45,15 +42,7 @@ internal static class CalibrateCommand
             using var embedder = CliModels.Load(modelDir);
             string splitName = result.GetValue(data.Data) is null && result.GetValue(data.FashionMnist) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
-            var options = data.Protocol(result, dataset, new EpisodeEvaluationOptions
-            {
-                Way = result.GetValue(way),
-                Shot = result.GetValue(shot),
-                Query = result.GetValue(query),
-                Episodes = result.GetValue(episodes),
-                Seed = result.GetValue(seed),
-                Classifier = classifier,
-            });
+            var options = data.Protocol(result, dataset, episodes.Resolve(result, classifier));
             string fittedOn = $"{name}/{splitName}";
             var calibration = ModelCalibration.Load(modelDir) ?? new ModelCalibration();
             var temperature = Calibrator.FitTemperature(embedder, dataset, options, fittedOn);

@@ -16,11 +16,7 @@ internal static class EvaluateCommand
         var data = new DatasetArguments();
         var model = new Option<string>("--model") { Description = "Model folder (model.json + weights-*.bin), or an .onnx file with its sidecar (model.onnx.json).", Required = true };
         var split = new Option<string>("--split") { Description = "test or evaluation (Omniglot); ignored with --data.", DefaultValueFactory = _ => "test" };
-        var way = new Option<int>("--way") { Description = "Classes per episode.", DefaultValueFactory = _ => 5 };
-        var shot = new Option<int>("--shot") { Description = "Support images per class.", DefaultValueFactory = _ => 1 };
-        var query = new Option<int>("--query") { Description = "Query images per class.", DefaultValueFactory = _ => 15 };
-        var episodes = new Option<int>("--episodes") { Description = "Episodes to average over.", DefaultValueFactory = _ => 1000 };
-        var seed = new Option<int>("--seed") { Description = "Episode sampling seed.", DefaultValueFactory = _ => 1 };
+        var episodes = new EpisodeArguments(way: 5, episodes: 1000, seed: 1, "Episodes to average over.");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
         var withinAlphabet = new Option<bool>("--within-alphabet") { Description = "Omniglot: Lake et al.'s one-shot task: every episode's classes from one alphabet, support and queries by different drawers (use --split evaluation)." };
         var reliability = new Option<string?>("--reliability-diagram") { Description = "Also draw the reliability diagram (accuracy per confidence bin, 15 bins) to this PNG file." };
@@ -31,7 +27,8 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
-        foreach (var option in new Option[] { model, split, way, shot, query, episodes, seed, withinAlphabet, reliability, unknownWay, json, sheet })
+        episodes.AddTo(command);
+        foreach (var option in new Option[] { model, split, withinAlphabet, reliability, unknownWay, json, sheet })
         {
             command.Options.Add(option);
         }
@@ -52,16 +49,7 @@ internal static class EvaluateCommand
             using var embedder = CliModels.Load(result.GetValue(model)!);
             string splitName = result.GetValue(data.Data) is null && result.GetValue(data.FashionMnist) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
-            var options = new EpisodeEvaluationOptions
-            {
-                Way = result.GetValue(way),
-                Shot = result.GetValue(shot),
-                Query = result.GetValue(query),
-                Episodes = result.GetValue(episodes),
-                Seed = result.GetValue(seed),
-                Classifier = classifier,
-            };
-            options = data.Protocol(result, dataset, options);
+            var options = data.Protocol(result, dataset, episodes.Resolve(result, classifier));
             if (result.GetValue(withinAlphabet))
             {
                 options = dataset is OneShot.Data.OmniglotDataset
