@@ -4,6 +4,7 @@ using OneShot.Embeddings;
 using OneShot.Galleries;
 using OneShot.IO;
 using OneShot.Serialization;
+using OneShot.Serialization.Onnx;
 using OneShot.Training;
 using SkiaSharp;
 using TorchSharp;
@@ -43,6 +44,8 @@ public static class FuzzTargets
         new("state-dict", StateDict, StateDictSeeds),
         new("safetensors", Safetensors, SafetensorsSeeds),
         new("checkpoint-payload", Checkpoint, CheckpointSeeds),
+        new("onnx-tensor", OnnxTensorTarget, OnnxTensorSeeds),
+        new("onnx-graph", OnnxGraphTarget, OnnxGraphSeeds),
     ];
 
     /// <summary>The target called <paramref name="name"/>.</summary>
@@ -263,5 +266,79 @@ public static class FuzzTargets
         }
 
         return [ChecksummedFile.Read(path, TrainingCheckpoint.Format).Payload];
+    }
+
+    /// <summary>One ONNX weight tensor (a <c>TensorProto</c>), decoded as the importer decodes initializers.</summary>
+    private static void OnnxTensorTarget(byte[] data)
+    {
+        global::Onnx.TensorProto proto;
+        try
+        {
+            proto = global::Onnx.TensorProto.Parser.ParseFrom(data);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return; // not a protobuf message: the graph target covers how the importer reports that
+        }
+
+        _ = OnnxTensor.From(proto, "fuzz.onnx");
+    }
+
+    private static IReadOnlyList<byte[]> OnnxTensorSeeds()
+    {
+        float[] values = [1.5f, -2f, 0.25f, 3f, 1e-3f, -7f];
+        global::Onnx.TensorProto Proto(int type)
+        {
+            var proto = new global::Onnx.TensorProto { Name = "w", DataType = type };
+            proto.Dims.AddRange([2, 3]);
+            return proto;
+        }
+
+        var floatRaw = Proto(1);
+        floatRaw.RawData = Google.Protobuf.ByteString.CopyFrom([.. values.SelectMany(BitConverter.GetBytes)]);
+        var doubleRaw = Proto(11);
+        doubleRaw.RawData = Google.Protobuf.ByteString.CopyFrom([.. values.SelectMany(v => BitConverter.GetBytes((double)v))]);
+        var floatData = Proto(1);
+        floatData.FloatData.AddRange(values);
+        return [.. new[] { floatRaw, doubleRaw, floatData }.Select(p => Google.Protobuf.MessageExtensions.ToByteArray(p))];
+    }
+
+    /// <summary>
+    /// A whole .onnx file as the importer reads it: the protobuf, the ResNet-18 graph walk (node structure, kernels,
+    /// strides, paddings at 32x32) and every initializer decoded. (Whether each weight's shape fits the backbone is a
+    /// comparison of two shapes, covered by the import tests.)
+    /// </summary>
+    private static void OnnxGraphTarget(byte[] data)
+    {
+        string path = Path.Combine(Scratch, "fuzz.onnx");
+        File.WriteAllBytes(path, data);
+        var graph = OnnxGraph.Load(path);
+        _ = OnnxResNet18Walker.Walk(graph, 32, 32, ResNet18Options.StandardBlocks);
+        foreach (var initializer in graph.Model.Graph.Initializer)
+        {
+            _ = OnnxTensor.From(initializer, path);
+        }
+    }
+
+    /// <summary>A ResNet-18 exported by OneShot, every weight then cut to one value so the seed is 10 KB, not 45 MB.</summary>
+    private static IReadOnlyList<byte[]> OnnxGraphSeeds()
+    {
+        string path = Path.Combine(Scratch, "seed.onnx");
+        using (var embedder = Embedder.Create(new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = PreprocessingPresets.ImageNet with { Width = 32, Height = 32 } }))
+        {
+            OnnxExporter.Export(embedder, path);
+        }
+
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        foreach (var initializer in model.Graph.Initializer)
+        {
+            initializer.Dims.Clear();
+            initializer.Dims.Add(1);
+            initializer.RawData = Google.Protobuf.ByteString.CopyFrom(BitConverter.GetBytes(0.5f));
+            initializer.FloatData.Clear();
+            initializer.DataType = 1;
+        }
+
+        return [Google.Protobuf.MessageExtensions.ToByteArray(model)];
     }
 }

@@ -1,5 +1,9 @@
+using OneShot.Data;
+using OneShot.Embeddings;
 using OneShot.IO;
+using OneShot.Serialization.Onnx;
 using OneShot.Training;
+using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,6 +54,67 @@ public sealed class FuzzRegressionTests : IDisposable
             error.Message.Should().Contain(path).And.Contain("generator state is not a valid Mersenne-twister state").And.Contain(found);
             state.Episode.Should().Be(0, "nothing is applied from a checkpoint that fails");
         }
+    }
+
+    [Fact]
+    public void OnnxImport_ConvWithoutKernelShapeAndARankOneWeight_ThrowsOnnxImportExceptionInsteadOfRangeError()
+    {
+        // Found by the onnx-graph target (smoke mutation 62 of its seed): a Conv without kernel_shape takes its window
+        // from the weight's shape, and a weight of rank 1 made Shape[2..] throw ArgumentOutOfRangeException.
+        var model = ResNet18Graph();
+        var conv = model.Graph.Node.First(n => n.OpType == "Conv");
+        conv.Attribute.Remove(conv.Attribute.Single(a => a.Name == "kernel_shape"));
+        var weight = model.Graph.Initializer.Single(t => t.Name == conv.Input[1]);
+        weight.Dims.Clear();
+        weight.Dims.Add(weight.RawData.Length / sizeof(float));
+        string path = Save(model);
+
+        var error = FluentActions.Invoking(() => OnnxImport.CreateResNet18(path, PreprocessingPresets.ImageNet with { Width = 32, Height = 32 }))
+            .Should().Throw<OnnxImportException>().Which;
+        error.Message.Should().Contain("ResNet-18's structure").And.Contain("kernel []");
+        error.UnmappedModules.Should().Contain("conv1");
+    }
+
+    [Theory]
+    [InlineData("Conv", 1, 1)]
+    [InlineData("BatchNormalization", 4, 1)]
+    [InlineData("Relu", 1, 0)]
+    public void OnnxImport_NodeWithTooFewInputsOrOutputs_ThrowsOnnxImportExceptionNamingIt(string op, int inputs, int outputs)
+    {
+        var model = ResNet18Graph();
+        var node = model.Graph.Node.First(n => n.OpType == op);
+        while (node.Input.Count > inputs)
+        {
+            node.Input.RemoveAt(node.Input.Count - 1);
+        }
+
+        while (node.Output.Count > outputs)
+        {
+            node.Output.RemoveAt(node.Output.Count - 1);
+        }
+
+        string path = Save(model);
+
+        FluentActions.Invoking(() => OnnxImport.CreateResNet18(path, PreprocessingPresets.ImageNet with { Width = 32, Height = 32 }))
+            .Should().Throw<OnnxImportException>().WithMessage($"*{op}*has {inputs} inputs and {outputs} outputs*the file is malformed*");
+    }
+
+    private ModelProto ResNet18Graph()
+    {
+        string path = Path.Combine(_folder, "resnet18.onnx");
+        using (var embedder = Embedder.Create(new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = PreprocessingPresets.ImageNet with { Width = 32, Height = 32 } }))
+        {
+            OnnxExporter.Export(embedder, path);
+        }
+
+        return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+    }
+
+    private string Save(ModelProto model)
+    {
+        string path = Path.Combine(_folder, "mutated.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        return path;
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class ParserFuzzTests
         { "state-dict", 1500 },
         { "safetensors", 600 },
         { "checkpoint-payload", 200 },
+        { "onnx-tensor", 2000 },
+        { "onnx-graph", 300 },
     };
 
     [Theory]

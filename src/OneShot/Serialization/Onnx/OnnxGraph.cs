@@ -23,6 +23,7 @@ internal sealed class OnnxGraph
 
         foreach (var node in model.Graph.Node)
         {
+            CheckArity(path, node);
             if (node.OpType == "Constant" && node.Attribute.FirstOrDefault(a => a.Name == "value") is { T: not null } value)
             {
                 _constants[node.Output[0]] = value.T;
@@ -42,6 +43,29 @@ internal sealed class OnnxGraph
 
         InputName = model.Graph.Input.Select(i => i.Name).FirstOrDefault(n => !_constants.ContainsKey(n))
             ?? throw new OnnxImportException(path, ["the graph has no input that is not an initializer; expected an image input [N,C,H,W]."], []);
+    }
+
+    /// <summary>
+    /// The fewest inputs and outputs the operators the importer reads must have (ONNX's own arity rules): a node with
+    /// fewer is a malformed file, reported here rather than as an index error deep in the walk.
+    /// </summary>
+    private static readonly Dictionary<string, (int Inputs, int Outputs)> Arity = new(StringComparer.Ordinal)
+    {
+        ["Conv"] = (2, 1),
+        ["BatchNormalization"] = (5, 1),
+        ["Add"] = (2, 1),
+        ["Sub"] = (2, 1),
+        ["Concat"] = (1, 1),
+        ["Split"] = (1, 1),
+    };
+
+    private static void CheckArity(string path, NodeProto node)
+    {
+        var (inputs, outputs) = Arity.TryGetValue(node.OpType, out var arity) ? arity : (0, 1);
+        if (node.Input.Count < inputs || node.Output.Count < outputs)
+        {
+            throw new OnnxImportException(path, [$"{Describe(node)} has {node.Input.Count} inputs and {node.Output.Count} outputs; ONNX's {node.OpType} needs at least {inputs} and {outputs}: the file is malformed."], []);
+        }
     }
 
     /// <summary>The ONNX file.</summary>

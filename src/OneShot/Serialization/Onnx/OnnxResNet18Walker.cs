@@ -223,7 +223,8 @@ internal sealed class OnnxResNet18Walker
         long[] k = OnnxGraph.Ints(node, "kernel_shape", []);
         if (k.Length == 0 && node.OpType == "Conv" && node.Input.Count > 1 && _graph.IsConstant(node.Input[1]))
         {
-            k = _graph.Constant(node.Input[1]).Shape[2..];
+            long[] weight = _graph.Constant(node.Input[1]).Shape;
+            k = weight.Length > 2 ? weight[2..] : []; // a weight of rank < 3 has no window: reported below as the wrong kernel
         }
 
         long[] s = OnnxGraph.Ints(node, "strides", [1, 1]);

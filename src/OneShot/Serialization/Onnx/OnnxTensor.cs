@@ -12,44 +12,55 @@ internal sealed record OnnxTensor(string Name, long[] Shape, float[] Values)
     public string ShapeText => $"[{string.Join(",", Shape)}]";
 
     /// <summary>Reads <paramref name="proto"/> as float32 values (float32 or float64 storage, inline data only).</summary>
-    /// <exception cref="OnnxImportException">The tensor is of another element type or stores its data outside the file.</exception>
+    /// <exception cref="OnnxImportException">The tensor is of another element type, stores its data outside the file, has a
+    /// negative or oversized shape, or holds another number of values than its shape.</exception>
     public static OnnxTensor From(TensorProto proto, string path)
     {
         string name = proto.Name;
         long[] shape = [.. proto.Dims];
-        long count = shape.Aggregate(1L, (a, b) => a * b);
+
+        // The shape is checked before anything is allocated from it: dimensions are untrusted 64-bit numbers whose
+        // product can overflow or claim more values than an array holds.
+        long count = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0 || (d > 0 && count > Array.MaxLength / d))
+            {
+                throw Fail(path, $"tensor '{name}' has the shape [{string.Join(",", shape)}]; expected non-negative dimensions of at most {Array.MaxLength} values in all.");
+            }
+
+            count *= d;
+        }
+
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
         {
             throw Fail(path, $"tensor '{name}' stores its data in an external file; expected the weights inside the .onnx file.");
         }
 
         float[] values;
-        if (proto.DataType == Float)
+        if (proto.DataType is Float or Double)
         {
+            int size = proto.DataType == Float ? sizeof(float) : sizeof(double);
             if (!proto.RawData.IsEmpty)
             {
                 ReadOnlySpan<byte> raw = proto.RawData.Span;
-                if (raw.Length != count * sizeof(float))
+                if (raw.Length != count * size)
                 {
-                    throw Fail(path, $"tensor '{name}' of shape [{string.Join(",", shape)}] holds {raw.Length} bytes of raw data; expected {count * sizeof(float)}.");
+                    throw Fail(path, $"tensor '{name}' of shape [{string.Join(",", shape)}] holds {raw.Length} bytes of raw data; expected {count * size}.");
                 }
 
                 values = new float[count];
                 for (int i = 0; i < values.Length; i++)
                 {
-                    values[i] = BitConverter.ToSingle(raw.Slice(i * sizeof(float), sizeof(float)));
+                    values[i] = size == sizeof(float)
+                        ? BitConverter.ToSingle(raw.Slice(i * size, size))
+                        : (float)BitConverter.ToDouble(raw.Slice(i * size, size));
                 }
             }
             else
             {
-                values = [.. proto.FloatData];
+                values = proto.DataType == Float ? [.. proto.FloatData] : [.. proto.DoubleData.Select(v => (float)v)];
             }
-        }
-        else if (proto.DataType == Double)
-        {
-            values = !proto.RawData.IsEmpty
-                ? Enumerable.Range(0, (int)count).Select(i => (float)BitConverter.ToDouble(proto.RawData.Span.Slice(i * sizeof(double), sizeof(double)))).ToArray()
-                : proto.DoubleData.Select(v => (float)v).ToArray();
         }
         else
         {
