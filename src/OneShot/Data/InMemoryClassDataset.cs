@@ -196,6 +196,9 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
         }
     }
 
+    /// <summary>A dataset over <paramref name="flat"/> (float32 <c>[n,C,H,W]</c>, classes one after another), which it takes over: no copy.</summary>
+    internal static InMemoryClassDataset FromOwnedFlat(Tensor flat, int[] counts, IReadOnlyList<string> names) => Create(flat, counts, names, 1f);
+
     private static InMemoryClassDataset Create(Tensor flat, int[] counts, IReadOnlyList<string>? names, float scale)
     {
         if (!float.IsFinite(scale))
