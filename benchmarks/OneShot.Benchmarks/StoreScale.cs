@@ -46,7 +46,7 @@ internal static class StoreScale
             Execute(setup, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
         }
 
-        using var store = PostgresGalleryStore.Open(cs, embedder.GetFingerprint(), dim, new PostgresGalleryOptions { Schema = schema });
+        using var store = PostgresGalleryStore.Open(cs, embedder.GetFingerprint(), dim, new PostgresGalleryOptions { Schema = schema, Logger = new WarningWriter(output) });
         var clock = Stopwatch.StartNew();
         for (int start = 0; start < count; start += Batch)
         {
@@ -93,7 +93,8 @@ internal static class StoreScale
 
         // 3. pgvector HNSW.
         var built = store.CreateHnswIndex(DistanceMetric.SquaredEuclidean);
-        output.WriteLine($"HNSW index (m=16, ef_construction=64) built in {built.TotalSeconds:F0} s; index size {Size(cs, $"{schema}.examples_hnsw_l2")}");
+        output.WriteLine($"HNSW index (m=16, ef_construction=64, maintenance_work_mem {PostgresGalleryStore.HnswBuildMemoryMB(count, dim):N0} MB) built in {built.TotalSeconds:F0} s; "
+            + $"index size {Size(cs, $"{schema}.examples_hnsw_l2")}; load average {LoadAverage()}");
         using (var hnswStore = PostgresGalleryStore.Open(cs, embedder.GetFingerprint(), dim, new PostgresGalleryOptions { Schema = schema, UseHnswIndex = true }))
         using (var db = Gallery.Open(embedder, hnswStore, knn))
         {
@@ -240,6 +241,23 @@ internal static class StoreScale
             }
 
             return v;
+        }
+    }
+
+    /// <summary>Prints the store's warnings (a spilled index build, lost connections) into the benchmark's output.</summary>
+    private sealed class WarningWriter(TextWriter output) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                output.WriteLine($"  [{logLevel}] {formatter(state, exception)}");
+            }
         }
     }
 }

@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Debug, "PostgreSQL gallery '{Schema}': committed change {Version} ({Kind}, {Count} examples)")]
     public static partial void Committed(ILogger logger, string schema, long version, string kind, int count);
+
+    [LoggerMessage(6, LogLevel.Information, "PostgreSQL gallery '{Schema}': building the HNSW index (m={M}, ef_construction={EfConstruction}) with maintenance_work_mem {MemoryMB} MB")]
+    public static partial void BuildingIndex(ILogger logger, string schema, int m, int efConstruction, int memoryMB);
+
+    [LoggerMessage(7, LogLevel.Warning, "PostgreSQL gallery '{Schema}': {Notice} (the build goes on, several times slower; pass a larger buildMemoryMB)")]
+    public static partial void IndexBuildSpilled(ILogger logger, string schema, string notice);
 }

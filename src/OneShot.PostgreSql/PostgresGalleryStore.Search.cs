@@ -217,24 +217,76 @@ public sealed partial class PostgresGalleryStore
     /// <param name="metric">Euclidean distances (either kind) use <c>vector_l2_ops</c>, cosine <c>vector_cosine_ops</c>.</param>
     /// <param name="m">HNSW's <c>m</c> (connections per node, 2..100); default 16.</param>
     /// <param name="efConstruction">HNSW's <c>ef_construction</c> (at least 2·m); default 64.</param>
+    /// <param name="buildMemoryMB">
+    /// The session's <c>maintenance_work_mem</c> for the build, in MB (1 to 1,048,576). pgvector builds fast only while the
+    /// whole graph fits in it, and slows several-fold once it does not. Null (the default) sizes it from the table:
+    /// <see cref="HnswBuildMemoryMB"/> of the current row count (1,000,000 rows at d=512 ask for about 2.9 GB), never
+    /// below the server's own setting. Parallel builds reserve it as shared memory, so the server needs that much free.
+    /// </param>
     /// <returns>How long the build took.</returns>
-    public TimeSpan CreateHnswIndex(DistanceMetric metric, int m = 16, int efConstruction = 64)
+    public TimeSpan CreateHnswIndex(DistanceMetric metric, int m = 16, int efConstruction = 64, int? buildMemoryMB = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(m, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(m, 100);
         ArgumentOutOfRangeException.ThrowIfLessThan(efConstruction, 2 * m);
+        if (buildMemoryMB is { } asked)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(asked, 1, nameof(buildMemoryMB));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(asked, 1 << 20, nameof(buildMemoryMB));
+        }
+
         RequirePgvector();
         string ops = metric == DistanceMetric.Cosine ? "vector_cosine_ops" : "vector_l2_ops";
         var clock = Stopwatch.StartNew();
         Run("index build", write: false, (connection, _) =>
         {
-            using var command = Command(connection, "SET maintenance_work_mem = '1GB'; "
-                + $"CREATE INDEX IF NOT EXISTS examples_hnsw_{(metric == DistanceMetric.Cosine ? "cosine" : "l2")} ON {_s}.examples USING hnsw (embedding {ops}) WITH (m = {m}, ef_construction = {efConstruction}); "
-                + "RESET maintenance_work_mem");
-            command.CommandTimeout = 0;
-            return command.ExecuteNonQuery();
+            int memory = buildMemoryMB ?? Math.Max(
+                HnswBuildMemoryMB(Scalar<long>(connection, $"SELECT count(*) FROM {_s}.examples"), EmbeddingSize, m),
+                (int)Math.Min(1 << 20, Scalar<long>(connection, "SELECT setting::bigint * 1024 / 1048576 FROM pg_settings WHERE name = 'maintenance_work_mem'")));
+            Log.BuildingIndex(_logger, _s, m, efConstruction, memory);
+            void Spilled(object sender, NpgsqlNoticeEventArgs e)
+            {
+                if (e.Notice.MessageText.Contains("maintenance_work_mem", StringComparison.Ordinal))
+                {
+                    Log.IndexBuildSpilled(_logger, _s, e.Notice.MessageText);
+                }
+            }
+
+            connection.Notice += Spilled;
+            try
+            {
+                using var command = Command(connection, $"SET maintenance_work_mem = '{memory}MB'; "
+                    + $"CREATE INDEX IF NOT EXISTS examples_hnsw_{(metric == DistanceMetric.Cosine ? "cosine" : "l2")} ON {_s}.examples USING hnsw (embedding {ops}) WITH (m = {m}, ef_construction = {efConstruction}); "
+                    + "RESET maintenance_work_mem");
+                command.CommandTimeout = 0;
+                return command.ExecuteNonQuery();
+            }
+            finally
+            {
+                connection.Notice -= Spilled;
+            }
         });
         return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// The <c>maintenance_work_mem</c> (MB) an HNSW build of <paramref name="rows"/> vectors of <paramref name="dimension"/>
+    /// floats with <paramref name="m"/> connections needs to keep its graph in memory: per element the vector
+    /// (4·d + 8 bytes), the level-0 and upper-layer neighbour lists (about 2·m + m/ln m item pointers with distances,
+    /// 12 bytes each) and pgvector's element header (about 100 bytes), plus a quarter for allocator slack; at least 64 MB.
+    /// </summary>
+    /// <param name="rows">How many vectors the index will hold.</param>
+    /// <param name="dimension">Their dimension.</param>
+    /// <param name="m">HNSW's <c>m</c>.</param>
+    /// <returns>Megabytes, 64 to 1,048,576.</returns>
+    public static int HnswBuildMemoryMB(long rows, int dimension, int m = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(m, 2);
+        double perElement = (4.0 * dimension) + 8 + (12.0 * ((2 * m) + (m / Math.Log(m)))) + 100;
+        double mb = rows * perElement * 1.25 / 1048576;
+        return (int)Math.Clamp(Math.Ceiling(mb), 64, 1 << 20);
     }
 
     /// <summary>

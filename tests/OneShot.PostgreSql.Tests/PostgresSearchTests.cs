@@ -109,6 +109,50 @@ public sealed class PostgresSearchTests
     }
 
     [SkippableFact]
+    public void CreateHnswIndex_BuildMemory_TooSmallIsWarnedAndTheEstimateFits()
+    {
+        _server.Require();
+        Skip.IfNot(_server.HasPgvector, "pgvector is not installed on this server (build it from ../shared/vendor, see .ci/run)");
+        const int D500 = 500, Rows = 4_000;
+        var log = new ListLogger();
+        string schema = _server.NewSchema("hnsw_memory");
+        using var store = PostgresGalleryStore.Open(_server.ConnectionString, new TestEmbedder(D500).GetFingerprint(), D500, new PostgresGalleryOptions { Schema = schema, Logger = log });
+        var random = new Random(9);
+        store.AddRange(Enumerable.Range(0, Rows).Select(i => new GalleryEnrollment($"l{i % 100}", Vectors.Gaussian(random, D500))));
+
+        // 4,000 x 500 floats are 8 MB of vectors alone: a 4 MB build cannot hold the graph.
+        store.CreateHnswIndex(DistanceMetric.Euclidean, buildMemoryMB: 4);
+        log.Messages.Should().Contain(m => m.Contains("maintenance_work_mem 4 MB", StringComparison.Ordinal));
+        log.Messages.Should().Contain(m => m.StartsWith("Warning", StringComparison.Ordinal) && m.Contains("no longer fits", StringComparison.Ordinal));
+
+        using (var connection = new Npgsql.NpgsqlConnection(_server.ConnectionString))
+        {
+            connection.Open();
+            using var drop = new Npgsql.NpgsqlCommand($"DROP INDEX {schema}.examples_hnsw_l2", connection);
+            drop.ExecuteNonQuery();
+        }
+
+        log.Messages.Clear();
+        int estimate = PostgresGalleryStore.HnswBuildMemoryMB(Rows, D500);
+        estimate.Should().Be(64, "small tables get the floor (their graph needs about 11 MB)");
+        store.CreateHnswIndex(DistanceMetric.Euclidean);
+        _output.WriteLine(string.Join(Environment.NewLine, log.Messages));
+        log.Messages.Should().Contain(m => m.Contains($"maintenance_work_mem {estimate} MB", StringComparison.Ordinal), "no buildMemoryMB: sized from the table");
+        log.Messages.Should().NotContain(m => m.StartsWith("Warning", StringComparison.Ordinal), "the estimated build memory holds the whole graph");
+        store.FindNearest(Vectors.Gaussian(new Random(10), D500), 5, DistanceMetric.Euclidean, exact: false).Should().HaveCount(5);
+    }
+
+    [Theory]
+    [InlineData(1_000_000, 512, 16, 2900, 3400)]
+    [InlineData(1_000_000, 64, 16, 900, 1100)]
+    [InlineData(10, 64, 16, 64, 64)]
+    public void HnswBuildMemoryMB_ScalesWithRowsAndDimension(long rows, int dim, int m, int atLeast, int atMost)
+    {
+        PostgresGalleryStore.HnswBuildMemoryMB(rows, dim, m).Should().BeInRange(atLeast, atMost);
+        FluentActions.Invoking(() => PostgresGalleryStore.HnswBuildMemoryMB(-1, dim)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("rows");
+    }
+
+    [SkippableFact]
     public void ClassifyEmbeddings_KnnFromHnswIndex_AgreesWithExactOnClusteredData()
     {
         _server.Require();
@@ -157,5 +201,24 @@ public sealed class PostgresSearchTests
     {
         var random = new Random(4);
         return Enumerable.Range(0, 40).Select(_ => Vectors.Gaussian(random, D, 1.2f)).ToArray();
+    }
+
+    /// <summary>Keeps the store's log lines as "Level: message".</summary>
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages)
+            {
+                Messages.Add($"{logLevel}: {formatter(state, exception)}");
+            }
+        }
     }
 }
