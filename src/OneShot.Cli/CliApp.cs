@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(ImportOnnxCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(TrainProjectionCommand.Create());
         return root;
     }
 

@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.Serialization;
+using OneShot.Transfer;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Cli;
+
+/// <summary>
+/// <c>oneshot train-projection --base MODEL (--emoji DIR | --data DIR) --out DIR</c>: transfer + metric learning on a
+/// frozen pretrained embedder. Embeds the training classes once (plus augmented copies), trains a linear projection with
+/// episodic B-way 1-shot episodes on those cached embeddings, keeps the epoch with the best validation rank-1 and writes a
+/// projection folder that references the base instead of copying it.
+/// </summary>
+internal static class TrainProjectionCommand
+{
+    public static Command Create()
+    {
+        var data = new DatasetArguments();
+        var baseModel = new Option<string>("--base") { Description = $"The frozen embedder: a model folder, an .onnx file with its sidecar, or '{PretrainedModels.ImageNetResNet18Name}'.", Required = true };
+        var split = new Option<string>("--split") { Description = "Training classes: train (emoji), or all classes of --data.", DefaultValueFactory = _ => "train" };
+        var valSplit = new Option<string?>("--val-split") { Description = "Validation classes for choosing the epoch (default: val with --emoji; none with --data)." };
+        var augment = new Option<int>("--augment") { Description = "Augmented copies of every training image (affine + colour/contrast/grayscale/blur, imitating a change of artist).", DefaultValueFactory = _ => 3 };
+        var size = new Option<int?>("--size") { Description = "Output embedding length (default: the base's)." };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training classes.", DefaultValueFactory = _ => 60 };
+        var batch = new Option<int>("--batch") { Description = "Classes per episode (B-way 1-shot, both directions).", DefaultValueFactory = _ => 256 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Adam L2 weight decay (pulls the projection towards the identity it starts from).", DefaultValueFactory = _ => 1e-2 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (augmentation and episodes).", DefaultValueFactory = _ => 1 };
+        var cache = new Option<string?>("--features-cache") { Description = "Folder to keep the embedded training images in (keyed by base, data, split, augmentation and seed) so later runs skip embedding." };
+        var output = new Option<string>("--out") { Description = "The projection folder to write (projection.json + matrix).", Required = true };
+        var command = new Command("train-projection", "Transfer + metric learning: train a linear projection of a frozen pretrained embedder with episodes on cached embeddings.");
+        data.AddTo(command);
+        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, seed, cache, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(result => ExitCodes.Run(() =>
+        {
+            string outDir = result.GetValue(output)!;
+            if (File.Exists(Path.Combine(outDir, ModelFile.MetadataFileName)) || ProjectedEmbedder.IsProjectionFolder(outDir))
+            {
+                throw new ArgumentException($"--out: '{outDir}' already holds a model; choose another folder (nothing was overwritten).");
+            }
+
+            int copies = result.GetValue(augment);
+            if (copies is < 0 or > 32)
+            {
+                throw new ArgumentException($"--augment must be 0..32; got {copies}.");
+            }
+
+            string baseArgument = result.GetValue(baseModel)!;
+            using var embedder = CliModels.Load(baseArgument);
+            string splitName = result.GetValue(split)!;
+            bool emoji = result.GetValue(data.Emoji) is not null;
+            string? valName = result.GetValue(valSplit) ?? (emoji ? "val" : null);
+            int seedValue = result.GetValue(seed);
+
+            var (features, classes, trainClasses) = TrainingFeatures(result, data, embedder, splitName, copies, seedValue, result.GetValue(cache));
+            (Tensor, Tensor)? validation = null;
+            if (valName is not null)
+            {
+                var (support, query) = ValidationPairs(result, data, embedder, valName);
+                validation = (support, query);
+            }
+
+            var options = new ProjectionTrainingOptions
+            {
+                OutputSize = result.GetValue(size),
+                Epochs = result.GetValue(epochs),
+                ClassesPerEpisode = result.GetValue(batch),
+                LearningRate = result.GetValue(lr),
+                WeightDecay = result.GetValue(weightDecay),
+                Seed = seedValue,
+            };
+            var trained = ProjectionTrainer.Train(features, classes, options, validation, new InlineProgress<ProjectionValidation>(v =>
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {v.Epoch,3}: loss {v.Loss:F4}, validation rank-1 {v.ValidationRank1:P2}"))));
+            features.Dispose();
+            if (validation is { } pair)
+            {
+                pair.Item1.Dispose();
+                pair.Item2.Dispose();
+            }
+
+            using var projected = new ProjectedEmbedder(embedder, trained.Weight, trained.OutputSize);
+            string reference = baseArgument == PretrainedModels.ImageNetResNet18Name && !Directory.Exists(baseArgument)
+                ? baseArgument
+                : Path.GetRelativePath(Path.GetFullPath(outDir), Path.GetFullPath(baseArgument));
+            var first = trained.History.FirstOrDefault();
+            var chosen = trained.History.FirstOrDefault(h => h.Epoch == trained.BestEpoch);
+            var info = new Dictionary<string, string>
+            {
+                ["base"] = reference,
+                ["data"] = emoji ? "emoji (Google and Twitter drawings)" : result.GetValue(data.Data) ?? "dataset",
+                ["split"] = splitName,
+                ["trainingClasses"] = trainClasses.ToString(CultureInfo.InvariantCulture),
+                ["augmentedCopies"] = copies.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["chosenEpoch"] = trained.BestEpoch.ToString(CultureInfo.InvariantCulture),
+                ["classesPerEpisode"] = options.ClassesPerEpisode.ToString(CultureInfo.InvariantCulture),
+                ["learningRate"] = options.LearningRate.ToString("G4", CultureInfo.InvariantCulture),
+                ["weightDecay"] = options.WeightDecay.ToString("G4", CultureInfo.InvariantCulture),
+                ["seed"] = seedValue.ToString(CultureInfo.InvariantCulture),
+                ["trainingSeconds"] = trained.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
+            };
+            if (first is not null && chosen is not null)
+            {
+                info["validationRank1"] = string.Create(CultureInfo.InvariantCulture, $"{chosen.ValidationRank1:F4} (base alone {first.ValidationRank1:F4}, split {valName})");
+            }
+
+            projected.Save(outDir, reference, $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture} trained with episodic metric learning on cached embeddings.", info);
+            Console.WriteLine(chosen is null
+                ? $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir} ({trained.Elapsed.TotalSeconds:F0} s of training)."
+                : string.Create(CultureInfo.InvariantCulture, $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir}: epoch {trained.BestEpoch}, validation rank-1 {chosen.ValidationRank1:P2} (base alone {first!.ValidationRank1:P2}); {trained.Elapsed.TotalSeconds:F0} s of training."));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Every image of every training class (and its augmented copies) embedded once; rows grouped by class.</summary>
+    private static (Tensor Features, int[] Classes, int ClassCount) TrainingFeatures(
+        ParseResult result, DatasetArguments data, IEmbedder embedder, string split, int copies, int seed, string? cacheFolder)
+    {
+        var (dataset, name) = data.Open(result, split, embedder.Preprocessing);
+        try
+        {
+            int classCount = dataset.Classes.Count;
+            var counts = Enumerable.Range(0, classCount).Select(dataset.CountOf).ToArray();
+            string? cachePath = null;
+            if (cacheFolder is not null)
+            {
+                string key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+                    $"{embedder.GetFingerprint()}|{name}|{split}|{string.Join(',', dataset.Classes)}|{copies}|{seed}")))[..16];
+                Directory.CreateDirectory(cacheFolder);
+                cachePath = Path.Combine(cacheFolder, $"features-{key}.f32");
+            }
+
+            var classes = new List<int>();
+            for (int c = 0; c < classCount; c++)
+            {
+                classes.AddRange(Enumerable.Repeat(c, counts[c] * (1 + copies)));
+            }
+
+            long expected = (long)classes.Count * embedder.EmbeddingSize;
+            if (cachePath is not null && File.Exists(cachePath) && new FileInfo(cachePath).Length == expected * 4)
+            {
+                var cached = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(cachePath)).ToArray();
+                Console.Error.WriteLine($"features: {classes.Count:N0} rows from {cachePath}");
+                return (tensor(cached, [classes.Count, embedder.EmbeddingSize]), classes.ToArray(), classCount);
+            }
+
+            var rows = new float[expected];
+            long written = 0;
+            using var generator = new Generator((ulong)seed);
+            var affine = new AffineAugmentationOptions { RotationDegrees = 12, ShearDegrees = 6, ScaleMin = 0.85, ScaleMax = 1.1, TranslateFraction = 0.06 };
+            ConsoleProgress.Run("embedding", classCount, (Action<int> report) =>
+            {
+                for (int c = 0; c < classCount; c++)
+                {
+                    using var scope = NewDisposeScope();
+                    var images = dataset.Load(c, Enumerable.Range(0, counts[c]).ToArray());
+                    var batches = new List<Tensor> { images };
+                    for (int k = 0; k < copies; k++)
+                    {
+                        batches.Add(ArtistAugmentation.Apply(images, affine, generator));
+                    }
+
+                    var embedded = embedder.Embed(cat(batches, 0)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+                    embedded.CopyTo(rows, written);
+                    written += embedded.Length;
+                    report(c + 1);
+                }
+
+                return 0;
+            });
+            if (cachePath is not null)
+            {
+                File.WriteAllBytes(cachePath, MemoryMarshal.AsBytes(rows.AsSpan()).ToArray());
+            }
+
+            return (tensor(rows, [classes.Count, embedder.EmbeddingSize]), classes.ToArray(), classCount);
+        }
+        finally
+        {
+            (dataset as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Validation pairs: each class's first image as the support, its second as the query (Google, Twitter for emoji).</summary>
+    private static (Tensor Support, Tensor Query) ValidationPairs(ParseResult result, DatasetArguments data, IEmbedder embedder, string split)
+    {
+        var (dataset, _) = data.Open(result, split, embedder.Preprocessing);
+        try
+        {
+            var usable = Enumerable.Range(0, dataset.Classes.Count).Where(c => dataset.CountOf(c) >= 2).ToArray();
+            if (usable.Length < 2)
+            {
+                throw new ArgumentException($"--val-split {split}: fewer than two classes have two images.");
+            }
+
+            using var scope = NewDisposeScope();
+            var support = new List<Tensor>();
+            var query = new List<Tensor>();
+            ConsoleProgress.Run("validation", usable.Length, (Action<int> report) =>
+            {
+                for (int i = 0; i < usable.Length; i += 32)
+                {
+                    var chunk = usable.Skip(i).Take(32).ToArray();
+                    var images = cat(chunk.Select(c => dataset.Load(c, [0, 1])).ToArray(), 0);
+                    var e = embedder.Embed(images).view(chunk.Length, 2, -1);
+                    support.Add(e.select(1, 0));
+                    query.Add(e.select(1, 1));
+                    report(Math.Min(usable.Length, i + 32));
+                }
+
+                return 0;
+            });
+            return (cat(support, 0).contiguous().MoveToOuterDisposeScope(), cat(query, 0).contiguous().MoveToOuterDisposeScope());
+        }
+        finally
+        {
+            (dataset as IDisposable)?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,318 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OneShot.Data;
+using OneShot.Embeddings;
+using OneShot.IO;
+using OneShot.Serialization;
+using static TorchSharp.torch;
+
+namespace OneShot.Transfer;
+
+/// <summary>
+/// A base embedder followed by a learned linear projection and L2 normalisation: <c>normalize(W · base(x))</c>.
+/// The projection is trained on cached base embeddings (<see cref="ProjectionTrainer"/>), so a pretrained network
+/// (ImageNet ResNet-18, an ONNX model) is adapted to a domain in minutes without touching its weights.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Saved as a folder holding <c>projection.json</c> and the matrix (<c>projection-*.bin</c>, float32, SHA-256 in the
+/// JSON); the base model is referenced, never copied: by a path relative to the folder, an absolute path or a
+/// pretrained model's name such as <see cref="PretrainedModels.ImageNetResNet18Name"/>. Loading checks that the base
+/// gives embeddings of the projection's input size and, when the base's weights hash was recorded, that it is the
+/// same network the projection was trained on.
+/// </para>
+/// <para><see cref="Embed"/> is as thread-safe as the base's.</para>
+/// </remarks>
+public sealed class ProjectedEmbedder : IEmbedder
+{
+    /// <summary>The file that marks a projection folder.</summary>
+    public const string MetadataFileName = "projection.json";
+
+    private const int FormatVersion = 1;
+    private readonly float[] _weight;
+    private readonly Tensor _weightT;
+    private readonly bool _ownsBase;
+    private readonly string _weightsSha256;
+    private bool _disposed;
+
+    /// <summary>Wraps <paramref name="baseEmbedder"/> with the projection <paramref name="weight"/>.</summary>
+    /// <param name="baseEmbedder">The embedder whose output is projected.</param>
+    /// <param name="weight">The matrix, row-major <c>[outputSize, base.EmbeddingSize]</c>; copied.</param>
+    /// <param name="outputSize">Rows of <paramref name="weight"/>: the embedding length of this embedder.</param>
+    /// <param name="ownsBase">True to dispose the base with this embedder.</param>
+    /// <exception cref="ArgumentException">The matrix does not have <c>outputSize × base.EmbeddingSize</c> finite values.</exception>
+    public ProjectedEmbedder(IEmbedder baseEmbedder, ReadOnlySpan<float> weight, int outputSize, bool ownsBase = false)
+    {
+        ArgumentNullException.ThrowIfNull(baseEmbedder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        int inputSize = baseEmbedder.EmbeddingSize;
+        if (weight.Length != (long)outputSize * inputSize)
+        {
+            throw new ArgumentException($"The projection needs {outputSize} x {inputSize} = {(long)outputSize * inputSize} values for a base of {inputSize}-d embeddings; got {weight.Length}.", nameof(weight));
+        }
+
+        foreach (float w in weight)
+        {
+            if (!float.IsFinite(w))
+            {
+                throw new ArgumentException("The projection holds a NaN or infinite value.", nameof(weight));
+            }
+        }
+
+        Base = baseEmbedder;
+        EmbeddingSize = outputSize;
+        _weight = weight.ToArray();
+        _ownsBase = ownsBase;
+        _weightsSha256 = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(_weight.AsSpan())));
+        using var matrix = tensor(_weight, [outputSize, inputSize]);
+        _weightT = matrix.t().contiguous();
+    }
+
+    /// <summary>The embedder whose output is projected.</summary>
+    public IEmbedder Base { get; }
+
+    /// <summary>The base's embedding length: the projection's input size.</summary>
+    public int InputSize => Base.EmbeddingSize;
+
+    /// <inheritdoc />
+    public string Architecture => Base.Architecture + "+projection";
+
+    /// <inheritdoc />
+    public ImagePreprocessing Preprocessing => Base.Preprocessing;
+
+    /// <inheritdoc />
+    public int EmbeddingSize { get; }
+
+    /// <inheritdoc />
+    public Device Device => Base.Device;
+
+    /// <summary>The projection matrix, row-major <c>[EmbeddingSize, InputSize]</c> (a copy).</summary>
+    public float[] GetWeight() => (float[])_weight.Clone();
+
+    /// <summary>Whether <paramref name="folder"/> holds a saved projection (<see cref="MetadataFileName"/>).</summary>
+    public static bool IsProjectionFolder(string folder) =>
+        !string.IsNullOrEmpty(folder) && File.Exists(Path.Combine(folder, MetadataFileName));
+
+    /// <inheritdoc />
+    public Tensor Embed(Tensor images)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var features = Base.Embed(images);
+        var projected = features.to(ScalarType.Float32).matmul(_weightT);
+        return nn.functional.normalize(projected, p: 2, dim: 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Projects embeddings the base already computed, <c>[N, InputSize]</c> → <c>[N, EmbeddingSize]</c>, L2-normalised.</summary>
+    /// <param name="features">Base embeddings on the CPU.</param>
+    /// <exception cref="ArgumentException">The features do not have <see cref="InputSize"/> columns.</exception>
+    public Tensor Project(Tensor features)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.dim() != 2 || features.shape[1] != InputSize)
+        {
+            throw new ArgumentException($"Expected base embeddings [N, {InputSize}]; got [{string.Join(", ", features.shape)}].", nameof(features));
+        }
+
+        using var scope = NewDisposeScope();
+        return nn.functional.normalize(features.to(ScalarType.Float32).matmul(_weightT), p: 2, dim: 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public EmbedderFingerprint GetFingerprint()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var b = Base.GetFingerprint();
+        string combined = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(b.WeightsSha256 + ":" + _weightsSha256)));
+        return new EmbedderFingerprint(Architecture, $"{b.Options}; projection {InputSize}->{EmbeddingSize}, l2", b.Preprocessing, combined);
+    }
+
+    /// <summary>
+    /// Writes <see cref="MetadataFileName"/> and the matrix into <paramref name="folder"/> (created if needed; each file
+    /// written atomically). Refuses a folder that already holds a different model or projection.
+    /// </summary>
+    /// <param name="folder">The projection folder.</param>
+    /// <param name="baseReference">How loading finds the base: a pretrained model's name, an absolute path, or a path relative to <paramref name="folder"/>.</param>
+    /// <param name="description">Free text.</param>
+    /// <param name="trainingInfo">Free-form facts about training.</param>
+    /// <exception cref="IOException">The folder already holds a model.json or another projection.</exception>
+    public void Save(string folder, string baseReference, string? description = null, IReadOnlyDictionary<string, string>? trainingInfo = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentException.ThrowIfNullOrEmpty(baseReference);
+        if (File.Exists(Path.Combine(folder, ModelFile.MetadataFileName)))
+        {
+            throw new IOException($"'{folder}' holds a model ({ModelFile.MetadataFileName}); a projection goes into its own folder (nothing was written).");
+        }
+
+        string weightsFile = $"projection-{_weightsSha256[..16]}.bin";
+        string metadataPath = Path.Combine(folder, MetadataFileName);
+        if (File.Exists(metadataPath) && ReadJson(metadataPath).Weights.File != weightsFile)
+        {
+            throw new IOException($"'{folder}' already holds a different projection; choose another folder (nothing was overwritten).");
+        }
+
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllBytes(Path.Combine(folder, weightsFile), MemoryMarshal.AsBytes(_weight.AsSpan()));
+        var json = new ProjectionJson
+        {
+            FormatVersion = FormatVersion,
+            Base = baseReference,
+            BaseArchitecture = Base.Architecture,
+            BaseWeightsSha256 = Base.GetFingerprint().WeightsSha256,
+            InputSize = InputSize,
+            OutputSize = EmbeddingSize,
+            Weights = new ProjectionWeightsJson { File = weightsFile, Sha256 = _weightsSha256 },
+            Description = description,
+            TrainingInfo = trainingInfo?.ToDictionary(p => p.Key, p => p.Value),
+        };
+        AtomicFile.WriteAllText(metadataPath, JsonSerializer.Serialize(json, ProjectionJsonContext.Default.ProjectionJson));
+        DirectorySync.Flush(folder);
+    }
+
+    /// <summary>
+    /// Loads a projection folder, resolving its base with <paramref name="loadBase"/> (given the resolved path, or the
+    /// name when the reference is not a path that exists).
+    /// </summary>
+    /// <param name="folder">A folder written by <see cref="Save"/>.</param>
+    /// <param name="loadBase">Loads the base model; the returned embedder is owned (disposed) by the result.</param>
+    /// <param name="checkBaseWeights">False to accept a base whose weights hash differs from the recorded one (for example the same network run by ONNX Runtime).</param>
+    /// <exception cref="ModelFormatException">The folder, its JSON or its matrix is missing or invalid, or the base does not match.</exception>
+    public static ProjectedEmbedder Load(string folder, Func<string, IEmbedder> loadBase, bool checkBaseWeights = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(loadBase);
+        string path = Path.Combine(folder, MetadataFileName);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException(path, $"'{folder}' is not a projection folder: {MetadataFileName} is missing.");
+        }
+
+        var json = ReadJson(path);
+        string file = json.Weights.File;
+        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
+        {
+            throw new ModelFormatException(path, $"'{path}' names the matrix file '{file}'; expected a plain file name inside the folder.");
+        }
+
+        if (json.InputSize < 1 || json.OutputSize < 1 || (long)json.InputSize * json.OutputSize > 1L << 26)
+        {
+            throw new ModelFormatException(path, $"'{path}' declares a {json.OutputSize} x {json.InputSize} projection; expected sizes of at least 1 and at most 2^26 values.");
+        }
+
+        string weightsPath = Path.Combine(folder, file);
+        long expected = 4L * json.InputSize * json.OutputSize;
+        if (!File.Exists(weightsPath) || new FileInfo(weightsPath).Length != expected)
+        {
+            throw new ModelFormatException(weightsPath, $"Projection matrix '{weightsPath}' is missing or not {expected} bytes ({json.OutputSize} x {json.InputSize} float32).");
+        }
+
+        byte[] bytes = File.ReadAllBytes(weightsPath);
+        if (ChecksummedFile.Sha256Hex(bytes) != json.Weights.Sha256)
+        {
+            throw new ModelFormatException(weightsPath, $"Projection matrix '{weightsPath}' does not match the SHA-256 in {MetadataFileName}; the file is corrupt or was replaced.");
+        }
+
+        var weight = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        string reference = json.Base;
+        string candidate = Path.IsPathRooted(reference) ? reference : Path.GetFullPath(Path.Combine(folder, reference));
+        IEmbedder baseEmbedder;
+        try
+        {
+            baseEmbedder = loadBase(Directory.Exists(candidate) || File.Exists(candidate) ? candidate : reference);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException(path, $"The base model '{reference}' of projection '{folder}' could not be loaded: {e.Message}", e);
+        }
+
+        try
+        {
+            if (baseEmbedder.EmbeddingSize != json.InputSize)
+            {
+                throw new ModelFormatException(path, $"The base model '{reference}' gives {baseEmbedder.EmbeddingSize}-d embeddings; projection '{folder}' was trained on {json.InputSize}-d ones.");
+            }
+
+            if (checkBaseWeights && json.BaseWeightsSha256 is { Length: > 0 } recorded && baseEmbedder.GetFingerprint().WeightsSha256 != recorded)
+            {
+                throw new ModelFormatException(path, $"The base model '{reference}' is not the network projection '{folder}' was trained on (weights sha256 {baseEmbedder.GetFingerprint().WeightsSha256[..12]}…, expected {recorded[..Math.Min(12, recorded.Length)]}…).");
+            }
+
+            return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true);
+        }
+        catch (Exception e) when (e is ModelFormatException or ArgumentException)
+        {
+            baseEmbedder.Dispose();
+            throw e as ModelFormatException ?? new ModelFormatException(weightsPath, $"Projection matrix '{weightsPath}' is invalid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads the base reference and sizes of a projection folder without loading anything.</summary>
+    /// <exception cref="ModelFormatException">The JSON is missing or invalid.</exception>
+    public static (string Base, int InputSize, int OutputSize, string? Description) ReadInfo(string folder)
+    {
+        var json = ReadJson(Path.Combine(folder, MetadataFileName));
+        return (json.Base, json.InputSize, json.OutputSize, json.Description);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _weightT.Dispose();
+        if (_ownsBase)
+        {
+            Base.Dispose();
+        }
+    }
+
+    private static ProjectionJson ReadJson(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, $"Cannot read projection metadata '{path}': {e.Message}", e);
+        }
+
+        ProjectionJson? json;
+        try
+        {
+            json = JsonSerializer.Deserialize(bytes, ProjectionJsonContext.Default.ProjectionJson);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(path, $"Projection metadata '{path}' is not valid: {e.Message}", e);
+        }
+
+        if (json is null)
+        {
+            throw new ModelFormatException(path, $"Projection metadata '{path}' is empty (null).");
+        }
+
+        if (json.FormatVersion != FormatVersion)
+        {
+            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}; this OneShot reads version {FormatVersion}.");
+        }
+
+        if (string.IsNullOrEmpty(json.Base))
+        {
+            throw new ModelFormatException(path, $"Projection metadata '{path}' names no base model.");
+        }
+
+        return json;
+    }
+}

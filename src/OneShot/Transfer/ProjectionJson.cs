@@ -1,0 +1,32 @@
+namespace OneShot.Transfer;
+
+/// <summary>The content of <c>projection.json</c> (camelCase, indented). Version 1.</summary>
+internal sealed record ProjectionJson
+{
+    /// <summary>The format version; readers refuse versions they do not know.</summary>
+    public required int FormatVersion { get; init; }
+
+    /// <summary>The base model: a pretrained model's name, an absolute path or a path relative to the folder.</summary>
+    public required string Base { get; init; }
+
+    /// <summary>The base's architecture when the projection was trained (information).</summary>
+    public string? BaseArchitecture { get; init; }
+
+    /// <summary>The base's weights hash when the projection was trained; loading checks it.</summary>
+    public string? BaseWeightsSha256 { get; init; }
+
+    /// <summary>The base's embedding length.</summary>
+    public required int InputSize { get; init; }
+
+    /// <summary>The projected embedding length.</summary>
+    public required int OutputSize { get; init; }
+
+    /// <summary>The matrix file, float32 row-major [OutputSize, InputSize], and its SHA-256.</summary>
+    public required ProjectionWeightsJson Weights { get; init; }
+
+    /// <summary>Free text.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Free-form facts about training.</summary>
+    public Dictionary<string, string>? TrainingInfo { get; init; }
+}

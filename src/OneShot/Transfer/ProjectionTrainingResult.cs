@@ -1,0 +1,10 @@
+namespace OneShot.Transfer;
+
+/// <summary>A trained projection: the matrix, the epoch chosen and the history.</summary>
+/// <param name="Weight">Row-major <c>[OutputSize, InputSize]</c>.</param>
+/// <param name="OutputSize">Rows.</param>
+/// <param name="InputSize">Columns.</param>
+/// <param name="BestEpoch">The epoch whose matrix is returned: the best validation rank-1, or the last epoch without validation.</param>
+/// <param name="History">Each validation (empty without validation pairs).</param>
+/// <param name="Elapsed">Training time.</param>
+public sealed record ProjectionTrainingResult(float[] Weight, int OutputSize, int InputSize, int BestEpoch, IReadOnlyList<ProjectionValidation> History, TimeSpan Elapsed);
