@@ -32,6 +32,17 @@ internal sealed class DatasetArguments
         Description = "Draw every episode's classes from one group: one emoji subcategory (the harder protocol).",
     };
 
+    public Option<string> QueryStyle { get; } = new("--query-style")
+    {
+        Description = "--emoji: redraw each query in a style no artist of the set uses (none, pixel, outline, grayscale), to test generalisation beyond Google vs Twitter.",
+        DefaultValueFactory = _ => "none",
+    };
+
+    public Option<bool> SameDrawing { get; } = new("--same-drawing")
+    {
+        Description = "--emoji with --query-style: the query is the support's own (Google) drawing in that style, so only the style differs.",
+    };
+
     public Option<bool> InvertImages { get; } = new("--invert-images")
     {
         Description = "--fashion-mnist: invert the pictures to dark-on-light before the model's preprocessing.",
@@ -60,6 +71,8 @@ internal sealed class DatasetArguments
         command.Options.Add(Emoji);
         command.Options.Add(FashionMnist);
         command.Options.Add(WithinGroup);
+        command.Options.Add(QueryStyle);
+        command.Options.Add(SameDrawing);
         command.Options.Add(InvertImages);
         command.Options.Add(MaxPerClass);
         command.Options.Add(ImageSize);
@@ -83,6 +96,11 @@ internal sealed class DatasetArguments
             throw new ArgumentException("Give exactly one of --omniglot DIR, --data DIR, --emoji DIR or --fashion-mnist DIR.");
         }
 
+        if (emoji is null && (result.GetValue(SameDrawing) || result.GetValue(QueryStyle) is not (null or "none")))
+        {
+            throw new ArgumentException("--query-style and --same-drawing need --emoji.");
+        }
+
         if (result.GetValue(WithinGroup) && emoji is null)
         {
             throw new ArgumentException("--within-group needs --emoji (its subcategories are the groups).");
@@ -98,7 +116,17 @@ internal sealed class DatasetArguments
                 "all" => EmojiSplit.All,
                 _ => throw new ArgumentException($"--split: unknown emoji split '{split}'; expected train, val, test or all."),
             };
-            return (EmojiDataset.Open(emoji, new EmojiOptions { Split = emojiSplit, Preprocessing = preprocessing }), "emoji");
+            var emojiSet = EmojiDataset.Open(emoji, new EmojiOptions { Split = emojiSplit, Preprocessing = preprocessing });
+            string style = result.GetValue(QueryStyle) ?? "none";
+            if (!StyledQueries.Styles.Contains(style))
+            {
+                emojiSet.Dispose();
+                throw new ArgumentException($"--query-style must be one of {string.Join(", ", StyledQueries.Styles)}; got '{style}'.");
+            }
+
+            return style == "none" && !result.GetValue(SameDrawing)
+                ? (emojiSet, "emoji")
+                : (new StyledQueries(emojiSet, style, result.GetValue(SameDrawing)), $"emoji (queries: {(result.GetValue(SameDrawing) ? "Google" : "Twitter")} drawing, style {style})");
         }
 
         if (fashion is not null)
@@ -136,7 +164,7 @@ internal sealed class DatasetArguments
     }
 
     /// <summary>The episode protocol the dataset asks for: the two-artist item pools of the emoji set, and its groups with --within-group.</summary>
-    public EpisodeEvaluationOptions Protocol(ParseResult result, IClassDataset dataset, EpisodeEvaluationOptions options) => dataset is EmojiDataset emoji
+    public EpisodeEvaluationOptions Protocol(ParseResult result, IClassDataset dataset, EpisodeEvaluationOptions options) => (dataset as EmojiDataset ?? (dataset as StyledQueries)?.Inner as EmojiDataset) is { } emoji
         ? options with
         {
             SupportItems = [0],
