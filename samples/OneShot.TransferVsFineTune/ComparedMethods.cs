@@ -18,24 +18,48 @@ internal sealed class ComparedMethods : IDisposable
     /// <summary>The methods, in table order.</summary>
     public List<IComparedMethod> Items { get; } = [];
 
+    /// <summary>The pretrained embedder's preprocessing: how the task images are loaded.</summary>
+    public OneShot.Data.ImagePreprocessing Preprocessing { get; private set; } = new();
+
     /// <summary>Loads the models and builds every method.</summary>
     public static ComparedMethods Create(ComparisonOptions options, TextWriter output)
     {
         var result = new ComparedMethods();
         try
         {
-            string modelDir = options.ModelDir ?? Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4");
-            var embedder = ModelFile.Load(modelDir);
+            bool emoji = options.EmojiDir is not null;
+            string modelDir = options.ModelDir ?? (emoji ? Path.Combine(PretrainedCache, PretrainedModels.ImageNetResNet18Name) : Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4"));
+            var embedder = emoji && options.ModelDir is null
+                ? PretrainedModels.ImageNetResNet18(PretrainedCache, new PretrainedModelOptions { Device = DeviceChoice.Cpu })
+                : ModelFile.Load(modelDir);
             result._owned.Add(embedder);
+            result.Preprocessing = embedder.Preprocessing;
             var metadata = ModelFile.ReadMetadata(modelDir);
-            output.WriteLine($"Pretrained embedder: {(options.ModelDir is null ? "models/omniglot-conv4" : modelDir)} ({metadata.Description ?? embedder.Architecture}).");
-            result.Items.Add(new EmbeddingMethod(embedder, new PrototypeClassifierOptions(), "(a) prototypes", "metric one-shot: class means of the pretrained embeddings, nothing trained"));
+            output.WriteLine($"Pretrained embedder: {(options.ModelDir is null && !emoji ? "models/omniglot-conv4" : modelDir)} ({metadata.Description ?? embedder.Architecture}).");
+
+            // Colour photographs and drawings compare best by angle (cosine); the Omniglot model was trained with squared Euclidean distances.
+            var metric = emoji ? DistanceMetric.Cosine : DistanceMetric.SquaredEuclidean;
+            result.Items.Add(new EmbeddingMethod(embedder, new PrototypeClassifierOptions { Metric = metric }, "(a) prototypes", "metric one-shot: class means of the pretrained embeddings, nothing trained"));
             result.Items.Add(new EmbeddingMethod(embedder, new LinearProbeClassifierOptions(), "(b) linear probe", "transfer: embedder frozen, a new linear head trained on the support embeddings"));
             result.Items.Add(new EmbeddingMethod(embedder, new CosineHeadClassifierOptions(), "(b+) cosine head", "transfer, Baseline++: cosine head set from prototypes, tuned 50 steps"));
             result.Items.Add(new FineTuneMethod(embedder, new FineTuningOptions { Seed = options.Seed }));
 
+            if (options.ProjectionDir is not null)
+            {
+                var projection = ProjectedEmbedder.Load(options.ProjectionDir, reference =>
+                    reference == PretrainedModels.ImageNetResNet18Name ? embedder.Clone() : ModelFile.Load(reference));
+                result._owned.Add(projection);
+                output.WriteLine($"Projection: {options.ProjectionDir} ({ProjectedEmbedder.ReadInfo(options.ProjectionDir).Description}).");
+                result.Items.Add(new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic projection",
+                    "transfer + metric learning: a projection of the frozen embeddings trained episodically on other classes, then prototypes"));
+            }
+
             string siameseDir = options.SiameseDir ?? Path.Combine(AppContext.BaseDirectory, "models", "omniglot-siamese-conv4");
-            if (File.Exists(Path.Combine(siameseDir, ModelFile.MetadataFileName)))
+            if (emoji)
+            {
+                output.WriteLine("Siamese model: the shipped one knows handwriting only; row (d) is left out for emoji.");
+            }
+            else if (File.Exists(Path.Combine(siameseDir, ModelFile.MetadataFileName)))
             {
                 var siamese = SiameseModel.Load(siameseDir);
                 result._owned.Add(siamese);
@@ -57,6 +81,12 @@ internal sealed class ComparedMethods : IDisposable
     }
 
     /// <inheritdoc />
+    /// <summary>Where <c>imagenet-resnet18</c> is built and kept (as the ColorImages sample and the CLI: ONESHOT_MODELS, else the user's local application data).</summary>
+    private static string PretrainedCache =>
+        Environment.GetEnvironmentVariable("ONESHOT_MODELS") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "OneShot", "models");
+
     public void Dispose()
     {
         foreach (var method in Items)

@@ -9,6 +9,12 @@ public sealed record ComparisonOptions
     /// <summary>Use generated glyphs even when Omniglot is present.</summary>
     public bool Generated { get; init; }
 
+    /// <summary>The two-artist emoji folder: 1-shot tasks, Google's drawing the support, Twitter's the query.</summary>
+    public string? EmojiDir { get; init; }
+
+    /// <summary>A projection folder (<c>oneshot train-projection</c>) compared as row (e).</summary>
+    public string? ProjectionDir { get; init; }
+
     /// <summary>The pretrained embedder; null uses the shipped <c>models/omniglot-conv4</c>.</summary>
     public string? ModelDir { get; init; }
 
@@ -38,6 +44,9 @@ public sealed record ComparisonOptions
           --omniglot DIR   Omniglot archives/folders (default: ../shared/data/omniglot when found);
                            the new classes are the Vinyals test characters, never seen by the shipped models
           --generated      use generated glyph classes instead of Omniglot
+          --emoji DIR      the two-artist emoji set (test split): 1-shot, Google's drawing the support, Twitter's
+                           the query; the model defaults to imagenet-resnet18 (built from the NuGet package once)
+          --projection DIR also compare a projection trained by 'oneshot train-projection' (row e)
           --model DIR      the pretrained embedder (default: the shipped models/omniglot-conv4)
           --siamese DIR    the Siamese model (default: the shipped models/omniglot-siamese-conv4)
           --way N          new classes per task (default 20)
@@ -52,6 +61,7 @@ public sealed record ComparisonOptions
     {
         ArgumentNullException.ThrowIfNull(args);
         var o = new ComparisonOptions();
+        bool shotGiven = false, queriesGiven = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -66,20 +76,38 @@ public sealed record ComparisonOptions
             {
                 "--omniglot" => o with { OmniglotDir = Next() },
                 "--generated" => o with { Generated = true },
+                "--emoji" => o with { EmojiDir = Next() },
+                "--projection" => o with { ProjectionDir = Next() },
                 "--model" => o with { ModelDir = Next() },
                 "--siamese" => o with { SiameseDir = Next() },
                 "--way" => o with { Way = NextInt(2) },
-                "--shot" => o with { Shot = NextInt(1) },
-                "--queries" => o with { Queries = NextInt(1) },
+                "--shot" => o with { Shot = Given(ref shotGiven, NextInt(1)) },
+                "--queries" => o with { Queries = Given(ref queriesGiven, NextInt(1)) },
                 "--draws" => o with { Draws = NextInt(1) },
                 "--seed" => o with { Seed = NextInt(0) },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };
         }
 
-        if (o.Generated && o.OmniglotDir is not null)
+        static int Given(ref bool flag, int value)
         {
-            throw new ArgumentException("--generated and --omniglot exclude each other.");
+            flag = true;
+            return value;
+        }
+
+        if (new[] { o.Generated, o.OmniglotDir is not null, o.EmojiDir is not null }.Count(x => x) > 1)
+        {
+            throw new ArgumentException("--generated, --omniglot and --emoji exclude each other.");
+        }
+
+        if (o.EmojiDir is not null)
+        {
+            if ((shotGiven && o.Shot != 1) || (queriesGiven && o.Queries != 1))
+            {
+                throw new ArgumentException("--emoji has two drawings per emoji: 1 shot (Google) and 1 query (Twitter); leave --shot and --queries out.");
+            }
+
+            return o with { Shot = 1, Queries = 1 };
         }
 
         if (o.Shot + o.Queries > 20)

@@ -13,9 +13,9 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var clock = Stopwatch.StartNew();
-        using var pool = TaskPool.Open(options, output);
-        output.WriteLine($"Data: {pool.Description}.");
         using var methods = ComparedMethods.Create(options, output);
+        using var pool = TaskPool.Open(options, output, methods.Preprocessing);
+        output.WriteLine($"Data: {pool.Description}.");
         output.WriteLine($"Task: {options.Way}-way {options.Shot}-shot, {options.Queries} queries per class, {options.Draws} random support draws (seed {options.Seed}).");
         output.WriteLine();
 

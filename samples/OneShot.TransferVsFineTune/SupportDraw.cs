@@ -49,7 +49,7 @@ internal sealed class SupportDraw : IDisposable
                 throw new ArgumentException($"Class '{pool.Dataset.Classes[c]}' has {count} images; --shot {shot} + --queries {queries} need {shot + queries}.");
             }
 
-            int[] items = [.. Enumerable.Range(0, count).OrderBy(_ => rng.Next()).Take(shot + queries)];
+            int[] items = pool.FixedRoles ? [0, 1] : [.. Enumerable.Range(0, count).OrderBy(_ => rng.Next()).Take(shot + queries)];
             string label = pool.Dataset.Classes[c];
             support.Add(pool.Dataset.Load(c, items[..shot]));
             query.Add(pool.Dataset.Load(c, items[shot..]));

@@ -11,8 +11,9 @@ internal sealed class TaskPool : IDisposable
     private const int GeneratedAlphabet = 7;
     private readonly IDisposable? _owned;
 
-    private TaskPool(IClassDataset dataset, IReadOnlyList<int> classes, string description, IDisposable? owned)
+    private TaskPool(IClassDataset dataset, IReadOnlyList<int> classes, string description, IDisposable? owned, bool fixedRoles = false)
     {
+        FixedRoles = fixedRoles;
         Dataset = dataset;
         Classes = classes;
         Description = description;
@@ -28,9 +29,19 @@ internal sealed class TaskPool : IDisposable
     /// <summary>One line saying where the classes come from.</summary>
     public string Description { get; }
 
+    /// <summary>True when item 0 of every class is the support and item 1 the query (the emoji set's two artists).</summary>
+    public bool FixedRoles { get; }
+
     /// <summary>Opens the pool the options ask for.</summary>
-    public static TaskPool Open(ComparisonOptions options, TextWriter output)
+    public static TaskPool Open(ComparisonOptions options, TextWriter output, ImagePreprocessing preprocessing)
     {
+        if (options.EmojiDir is not null)
+        {
+            var emoji = EmojiDataset.Open(options.EmojiDir, new EmojiOptions { Split = EmojiSplit.Test, Preprocessing = preprocessing });
+            return new TaskPool(emoji, [.. Enumerable.Range(0, emoji.Classes.Count)],
+                $"emoji {options.EmojiDir}: the {emoji.Classes.Count} emoji of the test split; support = Google's drawing, query = Twitter's", emoji, fixedRoles: true);
+        }
+
         string? omniglot = options.Generated ? null : options.OmniglotDir ?? FindSharedOmniglot();
         if (omniglot is null)
         {

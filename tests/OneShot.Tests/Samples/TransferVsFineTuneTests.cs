@@ -38,7 +38,7 @@ public sealed class TransferVsFineTuneTests
         var way = () => ComparisonOptions.Parse(["--way", "1"]);
 
         unknown.Should().Throw<ArgumentException>().WithMessage("*--bogus*");
-        both.Should().Throw<ArgumentException>().WithMessage("*--generated and --omniglot*");
+        both.Should().Throw<ArgumentException>().WithMessage("*--generated, --omniglot and --emoji exclude each other*");
         many.Should().Throw<ArgumentException>().WithMessage("*at most 20*got 25*");
         way.Should().Throw<ArgumentException>().WithMessage("*--way*>= 2*");
     }
@@ -50,5 +50,15 @@ public sealed class TransferVsFineTuneTests
 
         (o.Way, o.Shot, o.Queries, o.Draws, o.Seed).Should().Be((20, 5, 10, 10, 1));
         o.Generated.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Parse_Emoji_IsOneShotOneQueryAndRefusesOtherShots()
+    {
+        var o = ComparisonOptions.Parse(["--emoji", "e", "--projection", "p", "--way", "5"]);
+
+        (o.EmojiDir, o.ProjectionDir, o.Way, o.Shot, o.Queries).Should().Be(("e", "p", 5, 1, 1));
+        FluentActions.Invoking(() => ComparisonOptions.Parse(["--emoji", "e", "--shot", "5"])).Should().Throw<ArgumentException>().WithMessage("*1 shot (Google) and 1 query (Twitter)*");
+        FluentActions.Invoking(() => ComparisonOptions.Parse(["--emoji", "e", "--omniglot", "o"])).Should().Throw<ArgumentException>().WithMessage("*exclude each other*");
     }
 }
