@@ -155,6 +155,7 @@ internal static class TrainProjectionCommand
             }
 
             var rows = new float[expected];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             long written = 0;
             using var generator = new Generator((ulong)seed);
             var affine = new AffineAugmentationOptions { RotationDegrees = 12, ShearDegrees = 6, ScaleMin = 0.85, ScaleMax = 1.1, TranslateFraction = 0.06 };
@@ -174,6 +175,10 @@ internal static class TrainProjectionCommand
                     embedded.CopyTo(rows, written);
                     written += embedded.Length;
                     report(c + 1);
+                    if (!ConsoleProgress.IsInteractive && (c + 1) % Math.Max(1, classCount / 10) == 0)
+                    {
+                        Console.Error.WriteLine($"embedding: {c + 1:N0} of {classCount:N0} classes ({clock.Elapsed.TotalSeconds:F0} s)");
+                    }
                 }
 
                 return 0;
