@@ -13,6 +13,7 @@ const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plo
     + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
     + "       OneShot.Benchmarks mlnet [--images DIR|FILE.zip] [--count N] [--repeats N] [--threads N]   (ML.NET DnnFeaturizeImage ResNet-18 vs OneShot: agreement and speed)\n"
     + "       OneShot.Benchmarks store-scale [--count N] [--dim D] [--queries Q] [--connection CS]   (PostgreSQL gallery store at scale, docs/SCALE-OUT.md)\n"
+    + "       OneShot.Benchmarks knn-latency [--count N] [--dim D] [--queries Q]   (in-process k-NN and prototype latency over N support embeddings)\n"
     + "       OneShot.Benchmarks service-load [--clients N] [--seconds S] [--model DIR]   (samples/OneShot.Service on 127.0.0.1 under N concurrent clients)\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -74,6 +75,8 @@ switch (args[0])
         return MlNetComparison.Run(Text("--images"), Value("--count", 64), Value("--repeats", 3), Console.Out);
     case "service-load":
         return await ServiceLoad.RunAsync(Value("--clients", 8), Value("--seconds", 10), Text("--model"), Console.Out);
+    case "knn-latency":
+        return KnnLatency.Run(Value("--count", 1_000_000), Value("--dim", 512), Value("--queries", 20), Console.Out);
     case "store-scale":
         return StoreScale.Run(Value("--count", 100_000), Value("--dim", 64), Value("--queries", 200), Text("--connection"), Console.Out);
     case "micro":

@@ -29,12 +29,19 @@ public sealed class FittedKNearestNeighborClassifier : FittedClassifier<KNearest
 
     private readonly Tensor _support;
     private readonly int[] _classIndices;
+    private readonly Tensor _supportSquaredNorms;
 
     internal FittedKNearestNeighborClassifier(KNearestNeighborOptions options, SupportSet support, Tensor embeddings)
         : base(options, support.Classes, support.EmbeddingSize, ScoreKind.Distance)
     {
         _classIndices = support.ClassIndices;
         _support = embeddings;
+
+        // Once per fit, not per query: at 1,000,000 x 512 each recomputation wrote a 2 GB temporary.
+        using (no_grad())
+        {
+            _supportSquaredNorms = embeddings.mul(embeddings).sum(1).DetachFromDisposeScope();
+        }
     }
 
     /// <summary>Above this many query-support distances a prediction walks the support set in chunks (tests lower it).</summary>
@@ -57,7 +64,11 @@ public sealed class FittedKNearestNeighborClassifier : FittedClassifier<KNearest
     }
 
     /// <inheritdoc />
-    protected override void Dispose(bool disposing) => _support.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        _support.Dispose();
+        _supportSquaredNorms.Dispose();
+    }
 
     private Row[] ScoreRows(Tensor q)
     {
@@ -68,7 +79,7 @@ public sealed class FittedKNearestNeighborClassifier : FittedClassifier<KNearest
             return ScoreChunked(q, count);
         }
 
-        float[] d = Distances.Compute(q, _support, Options.Metric).contiguous().data<float>().ToArray();
+        float[] d = Distances.ComputeWithNorms(q, _support, _supportSquaredNorms, Options.Metric).cpu().contiguous().data<float>().ToArray();
         var rows = new Row[count];
         for (int i = 0; i < count; i++)
         {
@@ -88,54 +99,51 @@ public sealed class FittedKNearestNeighborClassifier : FittedClassifier<KNearest
 
     /// <summary>
     /// The same scores for large support sets without the full <c>[Q,S]</c> matrix: per chunk of support rows, the
-    /// nearest distance per class (the minimum over its column range) and the chunk's k nearest, merged into a running k nearest.
+    /// nearest distance per class (one pass over the chunk's distances with the rows' class indices) and the chunk's k
+    /// nearest, merged into a running k nearest. Nothing is copied or sorted per query beyond one chunk of distances.
     /// </summary>
     private Row[] ScoreChunked(Tensor q, int count)
     {
         int s = _classIndices.Length, c = Classes.Count, k = Math.Min(Options.K, s);
         long chunk = Math.Max(k, ChunkElements / Math.Max(1, count));
-
-        // Support rows grouped by class (stable), so that each class is one column range of every chunk.
-        int[] order = [.. Enumerable.Range(0, s).OrderBy(j => _classIndices[j])];
-        var grouped = _support.index_select(0, tensor(order.Select(j => (long)j).ToArray()));
         var nearest = new float[count * c];
         Array.Fill(nearest, float.PositiveInfinity);
+        using var outer = NewDisposeScope();
         (Tensor Values, Tensor Indices)? best = null;
         for (long start = 0; start < s; start += chunk)
         {
             using var inner = NewDisposeScope();
             int length = (int)Math.Min(chunk, s - start);
-            var d = Distances.Compute(q, grouped.narrow(0, start, length), Options.Metric);
-            for (int a = 0; a < length;)
+            var d = Distances.ComputeWithNorms(q, _support.narrow(0, start, length), _supportSquaredNorms.narrow(0, start, length), Options.Metric);
+            float[] values = d.cpu().contiguous().data<float>().ToArray();
+            var classes = _classIndices.AsSpan((int)start, length);
+            for (int i = 0; i < count; i++)
             {
-                int cls = _classIndices[order[start + a]], b = a;
-                while (b < length && _classIndices[order[start + b]] == cls)
+                var row = values.AsSpan(i * length, length);
+                var mins = nearest.AsSpan(i * c, c);
+                for (int j = 0; j < length; j++)
                 {
-                    b++;
+                    ref float m = ref mins[classes[j]];
+                    if (row[j] < m)
+                    {
+                        m = row[j];
+                    }
                 }
-
-                float[] mins = d.narrow(1, a, b - a).amin([1]).data<float>().ToArray();
-                for (int i = 0; i < count; i++)
-                {
-                    nearest[(i * c) + cls] = Math.Min(nearest[(i * c) + cls], mins[i]);
-                }
-
-                a = b;
             }
 
-            var (values, indices) = ChunkTopK.Merge(best, d, start, k);
-            best = (values.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
+            var (top, indices) = ChunkTopK.Merge(best, d, start, k);
+            best = (top.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
         }
 
-        float[] bestValues = best!.Value.Values.contiguous().data<float>().ToArray();
-        long[] bestRows = best.Value.Indices.contiguous().data<long>().ToArray();
+        float[] bestValues = best!.Value.Values.cpu().contiguous().data<float>().ToArray();
+        long[] bestRows = best.Value.Indices.cpu().contiguous().data<long>().ToArray();
         var rows = new Row[count];
         for (int i = 0; i < count; i++)
         {
             var neighbors = new int[k];
             for (int n = 0; n < k; n++)
             {
-                neighbors[n] = order[bestRows[(i * k) + n]];
+                neighbors[n] = (int)bestRows[(i * k) + n];
             }
 
             rows[i] = ScoreRow(nearest.AsSpan(i * c, c).ToArray(), neighbors, bestValues.AsSpan(i * k, k).ToArray());

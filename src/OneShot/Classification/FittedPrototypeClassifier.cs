@@ -15,12 +15,17 @@ public sealed class FittedPrototypeClassifier : FittedClassifier<PrototypeClassi
 {
     private readonly Tensor _prototypes;
     private readonly Tensor? _centeringMean;
+    private readonly Tensor _prototypeSquaredNorms;
 
     internal FittedPrototypeClassifier(PrototypeClassifierOptions options, string[] classes, Tensor prototypes, Tensor? centeringMean)
         : base(options, classes, (int)prototypes.shape[1], ScoreKind.Distance)
     {
         _centeringMean = centeringMean;
         _prototypes = prototypes;
+        using (no_grad())
+        {
+            _prototypeSquaredNorms = prototypes.mul(prototypes).sum(1).DetachFromDisposeScope();
+        }
     }
 
     /// <summary>The prototypes <c>[C,D]</c> (of transformed embeddings when <see cref="PrototypeClassifierOptions.Transform"/> is set), rows in <see cref="FittedClassifier{TOptions}.Classes"/> order, as a new float32 CPU tensor owned by the caller.</summary>
@@ -34,7 +39,7 @@ public sealed class FittedPrototypeClassifier : FittedClassifier<PrototypeClassi
     protected override ClassScores Score(Tensor queries)
     {
         var q = FeatureTransformer.Apply(queries, Options.Transform, _centeringMean);
-        var distances = Distances.Compute(q, _prototypes, Options.Metric);
+        var distances = Distances.ComputeWithNorms(q, _prototypes, _prototypeSquaredNorms, Options.Metric);
         return ClassScores.FromTensors(distances, Distances.SoftmaxOfNegative(distances, Options.Temperature));
     }
 
@@ -42,6 +47,7 @@ public sealed class FittedPrototypeClassifier : FittedClassifier<PrototypeClassi
     protected override void Dispose(bool disposing)
     {
         _prototypes.Dispose();
+        _prototypeSquaredNorms.Dispose();
         _centeringMean?.Dispose();
     }
 }
