@@ -252,6 +252,26 @@ public sealed class ProjectedEmbedder : IEmbedder
         }
     }
 
+    /// <summary>
+    /// Loads a projection folder whose base is a model folder, another projection folder, or a pretrained model's name
+    /// (<see cref="PretrainedModels.ImageNetResNet18Name"/>, built once in <paramref name="pretrainedCacheFolder"/> from its
+    /// NuGet package, as <see cref="PretrainedModels.ImageNetResNet18(string, PretrainedModelOptions?)"/> does).
+    /// </summary>
+    /// <param name="folder">A folder written by <see cref="Save"/>.</param>
+    /// <param name="pretrainedCacheFolder">Where pretrained bases are kept.</param>
+    /// <param name="options">Device and download options for a pretrained base; defaults when null.</param>
+    /// <exception cref="ModelFormatException">The folder or its base is missing or invalid, or the base does not match.</exception>
+    public static ProjectedEmbedder LoadWithPretrainedCache(string folder, string pretrainedCacheFolder, PretrainedModelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pretrainedCacheFolder);
+        return Load(folder, Resolve);
+
+        IEmbedder Resolve(string reference) =>
+            IsProjectionFolder(reference) ? Load(reference, Resolve)
+            : reference == PretrainedModels.ImageNetResNet18Name && !Directory.Exists(reference) ? PretrainedModels.ImageNetResNet18(pretrainedCacheFolder, options)
+            : ModelFile.Load(reference, options?.Device ?? DeviceChoice.Auto);
+    }
+
     /// <summary>Reads the base reference and sizes of a projection folder without loading anything.</summary>
     /// <exception cref="ModelFormatException">The JSON is missing or invalid.</exception>
     public static (string Base, int InputSize, int OutputSize, string? Description) ReadInfo(string folder)
