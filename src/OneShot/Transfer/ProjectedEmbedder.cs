@@ -240,7 +240,7 @@ public sealed class ProjectedEmbedder : IEmbedder
 
             if (checkBaseWeights && json.BaseWeightsSha256 is { Length: > 0 } recorded && baseEmbedder.GetFingerprint().WeightsSha256 != recorded)
             {
-                throw new ModelFormatException(path, $"The base model '{reference}' is not the network projection '{folder}' was trained on (weights sha256 {baseEmbedder.GetFingerprint().WeightsSha256[..12]}…, expected {recorded[..Math.Min(12, recorded.Length)]}…).");
+                throw new ModelFormatException(path, $"The base model '{reference}' is not the network projection '{folder}' was trained on (weights sha256 {Short(baseEmbedder.GetFingerprint().WeightsSha256)}, expected {Short(recorded)}).");
             }
 
             return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true);
@@ -295,6 +295,8 @@ public sealed class ProjectedEmbedder : IEmbedder
             Base.Dispose();
         }
     }
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
     private static ProjectionJson ReadJson(string path)
     {

@@ -180,6 +180,45 @@ public sealed class ProjectionTests : IDisposable
         FluentActions.Invoking(() => ArtistAugmentation.Apply(zeros(3, 32, 32), affine, g1)).Should().Throw<ArgumentException>().WithMessage("*[N,C,H,W]*");
     }
 
+    [Fact]
+    public void ShippedEmojiProjection_ReferencesImageNetResNet18AndRefusesAnotherBase()
+    {
+        string folder = Path.Combine(TestPaths.RepoRoot, "models", "emoji-resnet18-projection");
+        var info = ProjectedEmbedder.ReadInfo(folder);
+        (info.Base, info.InputSize, info.OutputSize).Should().Be((PretrainedModels.ImageNetResNet18Name, 512, 512));
+
+        // Any 512-d base loads when the weights check is off; the matrix is intact (SHA-256) and is not the identity.
+        using (var loaded = ProjectedEmbedder.Load(folder, _ => new FeatureEmbedder(512), checkBaseWeights: false))
+        {
+            var w = loaded.GetWeight();
+            w.Should().HaveCount(512 * 512);
+            Enumerable.Range(0, 512).Average(i => Math.Abs(w[(i * 512) + i] - 1f)).Should().BeGreaterThan(1e-3f, "training moved the projection away from its identity start");
+            using var features = randn(3, 512);
+            using var projected = loaded.Project(features);
+            using var norms = projected.norm(1);
+            norms.sub(1).abs().max().item<float>().Should().BeLessThan(1e-5f);
+        }
+
+        FluentActions.Invoking(() => ProjectedEmbedder.Load(folder, _ => new FeatureEmbedder(512)))
+            .Should().Throw<ModelFormatException>().WithMessage("*is not the network projection*");
+    }
+
+    [Fact]
+    public void ShippedEmojiProjection_LoadsOnAFreshImportOfItsBase()
+    {
+        // A fresh import from the NuGet package must give the very network the projection was trained on (weights SHA-256).
+        string folder = Path.Combine(TestPaths.RepoRoot, "models", "emoji-resnet18-projection");
+        using var projected = ProjectedEmbedder.LoadWithPretrainedCache(folder, Path.Combine(_dir, "cache"), new PretrainedModelOptions { AllowDownload = false, Device = DeviceChoice.Cpu });
+        using var images = rand(2, 3, 224, 224);
+
+        using var embedded = projected.Embed(images);
+        using var expected = projected.Project(projected.Base.Embed(images));
+
+        projected.Architecture.Should().Be("resnet18+projection");
+        embedded.shape.Should().Equal(2, 512);
+        (embedded - expected).abs().max().item<float>().Should().BeLessThan(1e-6f);
+    }
+
     /// <summary>An embedder whose "images" are already feature vectors <c>[N, D]</c>.</summary>
     private sealed class FeatureEmbedder(int d) : IEmbedder
     {
