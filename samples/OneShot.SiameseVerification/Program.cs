@@ -33,7 +33,7 @@ try
     modelDir ??= Path.Combine(AppContext.BaseDirectory, "models", "omniglot-siamese-conv4");
     using var model = SiameseModel.Load(modelDir);
     Console.WriteLine($"Model: {shown}: {model.Head.Kind} head; threshold {model.Threshold:0.####} ({model.Calibration.Method} on validation pairs: FAR {model.Calibration.FalseAcceptRate:P2}, FRR {model.Calibration.FalseRejectRate:P2}).");
-    using var pool = TaskPool.Open(new ComparisonOptions { Generated = generated }, Console.Out);
+    using var pool = TaskPool.Open(new ComparisonOptions { Generated = generated }, Console.Out, model.Embedder.Preprocessing);
     Console.WriteLine($"Data: {pool.Description}.");
 
     var sampler = new PairSampler(new ClassSubset(pool.Dataset, pool.Classes));
