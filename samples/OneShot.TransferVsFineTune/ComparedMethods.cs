@@ -28,9 +28,9 @@ internal sealed class ComparedMethods : IDisposable
         try
         {
             bool emoji = options.EmojiDir is not null;
-            string modelDir = options.ModelDir ?? (emoji ? Path.Combine(PretrainedCache, PretrainedModels.ImageNetResNet18Name) : Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4"));
+            string modelDir = options.ModelDir ?? (emoji ? Path.Combine(PretrainedModels.DefaultCacheFolder, PretrainedModels.ImageNetResNet18Name) : Path.Combine(AppContext.BaseDirectory, "models", "omniglot-conv4"));
             var embedder = emoji && options.ModelDir is null
-                ? PretrainedModels.ImageNetResNet18(PretrainedCache, new PretrainedModelOptions { Device = DeviceChoice.Cpu })
+                ? PretrainedModels.ImageNetResNet18(PretrainedModels.DefaultCacheFolder, new PretrainedModelOptions { Device = DeviceChoice.Cpu })
                 : ModelFile.Load(modelDir);
             result._owned.Add(embedder);
             result.Preprocessing = embedder.Preprocessing;
@@ -81,12 +81,6 @@ internal sealed class ComparedMethods : IDisposable
     }
 
     /// <inheritdoc />
-    /// <summary>Where <c>imagenet-resnet18</c> is built and kept (as the ColorImages sample and the CLI: ONESHOT_MODELS, else the user's local application data).</summary>
-    private static string PretrainedCache =>
-        Environment.GetEnvironmentVariable("ONESHOT_MODELS") is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "OneShot", "models");
-
     public void Dispose()
     {
         foreach (var method in Items)

@@ -12,10 +12,7 @@ internal static class CliModels
     public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
 
     /// <summary>Where pretrained models named on the command line (<c>imagenet-resnet18</c>) are built and kept.</summary>
-    public static string PretrainedCache =>
-        Environment.GetEnvironmentVariable("ONESHOT_MODELS") is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "OneShot", "models");
+    public static string PretrainedCache => PretrainedModels.DefaultCacheFolder;
 
     /// <summary>
     /// Loads the embedder at <paramref name="path"/>: a model folder, a projection folder (with its base), an

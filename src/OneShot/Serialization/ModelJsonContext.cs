@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace OneShot.Serialization;
 
-/// <summary>Source-generated System.Text.Json metadata for <c>model.json</c>.</summary>
+/// <summary>Source-generated System.Text.Json metadata for <c>model.json</c> and a projection folder's <c>projection.json</c>.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
@@ -16,6 +16,7 @@ namespace OneShot.Serialization;
 [JsonSerializable(typeof(Conv4BackboneJson))]
 [JsonSerializable(typeof(ResNet12BackboneJson))]
 [JsonSerializable(typeof(ResNet18BackboneJson))]
+[JsonSerializable(typeof(OneShot.Transfer.ProjectionJson))]
 internal sealed partial class ModelJsonContext : JsonSerializerContext
 {
 }

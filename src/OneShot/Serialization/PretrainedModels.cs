@@ -14,6 +14,15 @@ public static class PretrainedModels
     /// <summary>The model folder name <see cref="ImageNetResNet18Async"/> uses inside its cache folder.</summary>
     public const string ImageNetResNet18Name = "imagenet-resnet18";
 
+    /// <summary>
+    /// Where command-line tools and samples keep pretrained models built on first use: <c>$ONESHOT_MODELS</c> when set,
+    /// else <c>OneShot/models</c> under the user's local application data (<c>~/.local/share/OneShot/models</c> on Linux).
+    /// </summary>
+    public static string DefaultCacheFolder =>
+        Environment.GetEnvironmentVariable("ONESHOT_MODELS") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "OneShot", "models");
+
     internal const string ResNet18Entry = "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx";
     internal const string PreprocessEntry = "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx";
 

@@ -101,9 +101,7 @@ public sealed class ProjectedEmbedder : IEmbedder
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var features = Base.Embed(images);
-        var projected = features.to(ScalarType.Float32).matmul(_weightT);
-        return nn.functional.normalize(projected, p: 2, dim: 1).MoveToOuterDisposeScope();
+        return ProjectNormalized(Base.Embed(images)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Projects embeddings the base already computed, <c>[N, InputSize]</c> → <c>[N, EmbeddingSize]</c>, L2-normalised.</summary>
@@ -119,7 +117,7 @@ public sealed class ProjectedEmbedder : IEmbedder
         }
 
         using var scope = NewDisposeScope();
-        return nn.functional.normalize(features.to(ScalarType.Float32).matmul(_weightT), p: 2, dim: 1).MoveToOuterDisposeScope();
+        return ProjectNormalized(features).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -171,7 +169,7 @@ public sealed class ProjectedEmbedder : IEmbedder
             Description = description,
             TrainingInfo = trainingInfo?.ToDictionary(p => p.Key, p => p.Value),
         };
-        AtomicFile.WriteAllText(metadataPath, JsonSerializer.Serialize(json, ProjectionJsonContext.Default.ProjectionJson));
+        AtomicFile.WriteAllText(metadataPath, JsonSerializer.Serialize(json, ModelJsonContext.Default.ProjectionJson));
         DirectorySync.Flush(folder);
     }
 
@@ -296,6 +294,10 @@ public sealed class ProjectedEmbedder : IEmbedder
         }
     }
 
+    /// <summary><c>normalize(features · Wᵀ)</c> in the current dispose scope.</summary>
+    private Tensor ProjectNormalized(Tensor features) =>
+        nn.functional.normalize(features.to(ScalarType.Float32).matmul(_weightT), p: 2, dim: 1);
+
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
     private static ProjectionJson ReadJson(string path)
@@ -313,7 +315,7 @@ public sealed class ProjectedEmbedder : IEmbedder
         ProjectionJson? json;
         try
         {
-            json = JsonSerializer.Deserialize(bytes, ProjectionJsonContext.Default.ProjectionJson);
+            json = JsonSerializer.Deserialize(bytes, ModelJsonContext.Default.ProjectionJson);
         }
         catch (JsonException e)
         {
