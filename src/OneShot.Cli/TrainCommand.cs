@@ -22,7 +22,10 @@ internal static class TrainCommand
         var episodes = new Option<int>("--episodes") { Description = "Training episodes.", DefaultValueFactory = _ => 2000 };
         var seed = new Option<int>("--seed") { Description = "Random seed (sampling and initialisation).", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var lrStep = new Option<int>("--lr-step") { Description = "Halve the learning rate every N episodes.", DefaultValueFactory = _ => 2000 };
+        var lrStep = new Option<int>("--lr-step") { Description = "With --lr-schedule step: halve the learning rate every N episodes.", DefaultValueFactory = _ => 2000 };
+        var lrSchedule = new Option<string>("--lr-schedule") { Description = "step (halve every --lr-step episodes) or cosine (anneal to 0 over --episodes).", DefaultValueFactory = _ => "step" };
+        var augment = new Option<bool>("--augment") { Description = "Random affine distortions (rotation, shear, scale, shift) of every training image." };
+        var augmentStrength = new Option<double>("--augment-strength") { Description = "With --augment: multiplies the default ranges (rotation 10 deg, shear 17 deg, scale 0.8-1.2, shift 2/105 of the size).", DefaultValueFactory = _ => 1.0 };
         var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
         var valEpisodes = new Option<int>("--val-episodes") { Description = "Validation episodes (5-way, same shot, 15 queries).", DefaultValueFactory = _ => 100 };
         var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
@@ -36,7 +39,7 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         backbone.AddTo(command);
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
             command.Options.Add(option);
         }
@@ -73,6 +76,8 @@ internal static class TrainCommand
                 Episodes = result.GetValue(episodes),
                 LearningRate = result.GetValue(lr),
                 LrStepEpisodes = result.GetValue(lrStep),
+                LrSchedule = ParseSchedule(result.GetValue(lrSchedule)!),
+                Augmentation = result.GetValue(augment) ? ScaledAugmentation(result.GetValue(augmentStrength)) : null,
                 ValidationInterval = result.GetValue(valInterval),
                 ValidationEpisodes = result.GetValue(valEpisodes),
                 ValidationWay = 5,
@@ -164,6 +169,8 @@ internal static class TrainCommand
                 ["seed"] = trainSeed.ToString(CultureInfo.InvariantCulture),
                 ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
                 ["lrStepEpisodes"] = options.LrStepEpisodes.ToString(CultureInfo.InvariantCulture),
+                ["lrSchedule"] = options.LrSchedule.ToString().ToLowerInvariant(),
+                ["augmentStrength"] = options.Augmentation is null ? "none" : result.GetValue(augmentStrength).ToString("R", CultureInfo.InvariantCulture),
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
             ModelFile.Save(embedder, outDir, $"{embedder.Architecture} prototypical network trained on {name} {trainSplit}", info);
@@ -173,5 +180,31 @@ internal static class TrainCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    internal static LearningRateSchedule ParseSchedule(string value) => value.ToLowerInvariant() switch
+    {
+        "step" => LearningRateSchedule.Step,
+        "cosine" => LearningRateSchedule.Cosine,
+        _ => throw new ArgumentException($"--lr-schedule: expected step or cosine; got '{value}'."),
+    };
+
+    /// <summary>The default affine ranges (those of train-siamese --augment) with every range multiplied by <paramref name="strength"/>.</summary>
+    internal static AffineAugmentationOptions ScaledAugmentation(double strength)
+    {
+        if (!double.IsFinite(strength) || strength <= 0 || strength > 2)
+        {
+            throw new ArgumentException($"--augment-strength: expected a number in (0, 2]; got {strength.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        var d = new AffineAugmentationOptions();
+        return new AffineAugmentationOptions
+        {
+            RotationDegrees = d.RotationDegrees * strength,
+            ShearDegrees = d.ShearDegrees * strength,
+            ScaleMin = 1 - ((1 - d.ScaleMin) * strength),
+            ScaleMax = 1 + ((d.ScaleMax - 1) * strength),
+            TranslateFraction = d.TranslateFraction * strength,
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OneShot.Classification;
+using OneShot.Data;
 
 namespace OneShot.Training;
 
@@ -40,7 +41,21 @@ public sealed record PrototypicalTrainerOptions
     /// <summary>The initial Adam learning rate. Default 1e-3.</summary>
     public double LearningRate { get => _learningRate; init => _learningRate = Positive(value, nameof(LearningRate)); }
 
-    /// <summary>The learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
+    /// <summary>
+    /// How the learning rate changes: <see cref="LearningRateSchedule.Step"/> (the default; see
+    /// <see cref="LrStepEpisodes"/> and <see cref="LrGamma"/>) or <see cref="LearningRateSchedule.Cosine"/> annealing to 0
+    /// over <see cref="Episodes"/>.
+    /// </summary>
+    public LearningRateSchedule LrSchedule { get; init; } = LearningRateSchedule.Step;
+
+    /// <summary>
+    /// Random affine distortions of every support and query image of a training episode (never of validation
+    /// episodes), drawn from a generator derived from (<see cref="Seed"/>, episode) so runs stay reproducible and
+    /// resumable; null (the default) trains on the images as they are.
+    /// </summary>
+    public AffineAugmentationOptions? Augmentation { get; init; }
+
+    /// <summary>With <see cref="LearningRateSchedule.Step"/>: the learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
     public int LrStepEpisodes { get => _lrStepEpisodes; init => _lrStepEpisodes = AtLeast(value, 1, nameof(LrStepEpisodes)); }
 
     /// <summary>The learning-rate decay factor, in (0, 1]. Default 0.5.</summary>
@@ -107,7 +122,17 @@ public sealed record PrototypicalTrainerOptions
     /// <summary>The settings a resumed run must share with its checkpoint for the continuation to be exact.</summary>
     internal string ToRecipeString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"way={Way};shot={Shot};query={Query};lr={LearningRate:R};lrstep={LrStepEpisodes};gamma={LrGamma:R};metric={Metric};temperature={Temperature:R};seed={Seed}");
+        $"way={Way};shot={Shot};query={Query};lr={LearningRate:R};lrstep={LrStepEpisodes};gamma={LrGamma:R};metric={Metric};temperature={Temperature:R};seed={Seed}{ExtraRecipe()}");
+
+    // Appended only when not the default, so checkpoints written before these settings existed still resume.
+    private string ExtraRecipe()
+    {
+        string schedule = LrSchedule == LearningRateSchedule.Step ? string.Empty : $";schedule={LrSchedule};episodes={Episodes}";
+        string augment = Augmentation is not { IsIdentity: false } a
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $";augment={a.RotationDegrees:R},{a.ShearDegrees:R},{a.ScaleMin:R},{a.ScaleMax:R},{a.TranslateFraction:R}");
+        return schedule + augment;
+    }
 
     private static int AtLeast(int value, int minimum, string name) =>
         value >= minimum ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OneShot.Data;
 using OneShot.Embeddings;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -43,9 +44,12 @@ internal sealed class PrototypicalTrainingRun : IDisposable
     private string Identity =>
         $"{_embedder.Architecture};{_embedder.Options.Backbone.ToCanonicalString()};l2={_embedder.Options.L2Normalize};{_embedder.Preprocessing.ToCanonicalString()}";
 
-    /// <summary>The learning rate of episode <paramref name="episode"/> (0-based): step decay.</summary>
-    public static double LearningRateAt(PrototypicalTrainerOptions o, int episode) =>
-        o.LearningRate * Math.Pow(o.LrGamma, episode / o.LrStepEpisodes);
+    /// <summary>The learning rate of episode <paramref name="episode"/> (0-based) under the options' schedule.</summary>
+    public static double LearningRateAt(PrototypicalTrainerOptions o, int episode) => o.LrSchedule switch
+    {
+        LearningRateSchedule.Cosine => o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(episode, o.Episodes) / o.Episodes)),
+        _ => o.LearningRate * Math.Pow(o.LrGamma, episode / o.LrStepEpisodes),
+    };
 
     public TrainingResult Execute(CancellationToken cancellationToken)
     {
@@ -146,8 +150,16 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         using var scope = NewDisposeScope();
         using var batch = _sampler.Sample(_options.Seed, episode);
         int supportCount = (int)batch.Support.shape[0];
-        var images = cat(new[] { batch.Support, batch.Query }, 0).to(_embedder.Device);
-        var embeddings = _embedder.Forward(images);
+        var images = cat(new[] { batch.Support, batch.Query }, 0);
+        if (_options.Augmentation is { IsIdentity: false } augmentation)
+        {
+            // Its own generator per episode (negative indices: validation episodes use ~Seed with 0, 1, ...), so a resumed
+            // run draws the same distortions.
+            using var generator = new Generator((ulong)EpisodeSampler.CreateRandom(~_options.Seed, -1L - episode).NextInt64());
+            images = AffineAugmentation.Apply(images, augmentation, generator);
+        }
+
+        var embeddings = _embedder.Forward(images.to(_embedder.Device));
         var support = embeddings.narrow(0, 0, supportCount);
         var query = embeddings.narrow(0, supportCount, embeddings.shape[0] - supportCount);
         using var result = PrototypicalLoss.Compute(support, batch.SupportLabels, query, batch.QueryLabels, batch.Way, _options.Metric, _options.Temperature);

@@ -127,6 +127,33 @@ public sealed class CliAppTests : IDisposable
         File.Exists(Path.Combine(_root, "m", "model.json")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("--lr-schedule", "linear", "*--lr-schedule: expected step or cosine; got 'linear'*")]
+    [InlineData("--augment-strength", "3", "*--augment-strength: expected a number in (0, 2]; got 3*")]
+    public void Train_BadScheduleOrAugmentation_ExitsNamingTheOption(string option, string value, string message)
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 3, seed: 2);
+
+        var (code, _, error) = Invoke("train", "--data", data, "--augment", option, value, "--way", "3", "--shot", "1", "--query", "1", "--episodes", "2", "--out", Path.Combine(_root, "m"));
+
+        code.Should().NotBe(0);
+        error.Should().Match(message);
+        File.Exists(Path.Combine(_root, "m", "model.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Train_CosineWithAugmentation_RecordsBothInTheModel()
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 3, seed: 2);
+        string model = Path.Combine(_root, "aug");
+
+        var (code, _, error) = Invoke("train", "--data", data, "--lr-schedule", "cosine", "--augment", "--augment-strength", "0.5", "--way", "3", "--shot", "1", "--query", "1", "--episodes", "3", "--out", model);
+
+        code.Should().Be(0, error);
+        string json = File.ReadAllText(Path.Combine(model, "model.json"));
+        json.Should().Contain("\"lrSchedule\": \"cosine\"").And.Contain("\"augmentStrength\": \"0.5\"");
+    }
+
     [Fact]
     public void Train_UnknownSplit_ExitsOneNamingIt()
     {

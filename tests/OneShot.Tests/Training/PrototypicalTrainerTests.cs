@@ -1,3 +1,4 @@
+using OneShot.Data;
 using OneShot.Training;
 using TorchSharp;
 
@@ -190,6 +191,63 @@ public sealed class PrototypicalTrainerTests : IDisposable
         new PrototypicalTrainer(Small(7) with { LearningRate = 1e-3, LrStepEpisodes = 3, LrGamma = 0.5 }).Train(embedder, data, progress: progress);
 
         progress.Reports.Select(r => r.LearningRate).Should().Equal(1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 2.5e-4);
+    }
+
+    [Fact]
+    public void Train_CosineSchedule_AnnealsFromTheInitialRateTowardsZero()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        using var embedder = SyntheticClasses.TinyConv4();
+        var progress = new RecordingProgress<TrainingProgress>();
+
+        new PrototypicalTrainer(Small(8) with { LearningRate = 1e-3, LrSchedule = LearningRateSchedule.Cosine, LrStepEpisodes = 1 }).Train(embedder, data, progress: progress);
+
+        var rates = progress.Reports.Select(r => r.LearningRate).ToArray();
+        rates.Should().HaveCount(8);
+        rates[0].Should().Be(1e-3);
+        rates[4].Should().BeApproximately(0.5e-3, 1e-12, "halfway through, cos(pi/2) = 0");
+        rates[7].Should().BeApproximately(1e-3 * (1 + Math.Cos(Math.PI * 7 / 8)) / 2, 1e-12);
+        rates.Should().BeInDescendingOrder("LrStepEpisodes is ignored by the cosine schedule");
+    }
+
+    [Fact]
+    public void Train_WithAugmentation_ReproducibleForASeed_AndNotTheUnaugmentedRun()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        var augmentation = new AffineAugmentationOptions { RotationDegrees = 15, ShearDegrees = 10, ScaleMin = 0.9, ScaleMax = 1.1, TranslateFraction = 0.1 };
+
+        double[] Run(AffineAugmentationOptions? options)
+        {
+            using var embedder = SyntheticClasses.TinyConv4(seed: 3);
+            var progress = new RecordingProgress<TrainingProgress>();
+            new PrototypicalTrainer(Small(6) with { Augmentation = options }).Train(embedder, data, progress: progress);
+            return progress.Reports.Select(r => r.Loss).ToArray();
+        }
+
+        var plain = Run(null);
+        var identity = Run(AffineAugmentationOptions.Identity);
+        var a = Run(augmentation);
+        var b = Run(augmentation);
+
+        identity.Should().Equal(plain, "identity ranges change no image");
+        b.Should().Equal(a, "the distortions come from a generator derived from (seed, episode)");
+        a[0].Should().NotBe(plain[0], "the first episode already sees distorted images");
+    }
+
+    [Fact]
+    public void Train_CheckpointWithoutAugmentation_RefusesAnAugmentedOrCosineResume()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
+        string dir = TestPaths.NewTempFolder("oneshot-recipe");
+        using var embedder = SyntheticClasses.TinyConv4();
+        new PrototypicalTrainer(Small(2) with { CheckpointPath = dir }).Train(embedder, data);
+
+        var augmented = () => new PrototypicalTrainer(Small(4) with { CheckpointPath = dir, Augmentation = new AffineAugmentationOptions() }).Train(embedder, data);
+        var cosine = () => new PrototypicalTrainer(Small(4) with { CheckpointPath = dir, LrSchedule = LearningRateSchedule.Cosine }).Train(embedder, data);
+
+        augmented.Should().Throw<OneShotException>().WithMessage("*this run has '*;augment=10,17,0.8,1.2,0.01904761904761905*");
+        cosine.Should().Throw<OneShotException>().WithMessage("*this run has '*;schedule=Cosine;episodes=4*");
+        new PrototypicalTrainer(Small(4) with { CheckpointPath = dir }).Train(embedder, data).StartEpisode.Should().Be(2, "the unchanged recipe still resumes");
     }
 
     [Fact]
