@@ -6,7 +6,8 @@ using OneShot.Benchmarks;
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- train-step [--steps N] [--threads N]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- micro [BenchmarkDotNet arguments]
 //   dotnet run -c Release --project benchmarks/OneShot.Benchmarks -- service-load [--clients N] [--seconds S] [--model DIR]
-const string Usage = "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N] [--python PATH] [--peer-only [--peer-batches 64]]\n"
+const string Usage = "every benchmark takes [--allocator keep|default] (default keep: glibc keeps freed memory, as the oneshot CLI does)\n"
+    + "usage: OneShot.Benchmarks report [--json] [--smoke] [--plot FILE.png] [--json-file FILE.json] [--steps N] [--threads N] [--python PATH] [--peer-only [--peer-batches 64]]\n"
     + "       OneShot.Benchmarks embed [--threads N]   (Conv4-28 embedding throughput by batch size)\n"
     + "       OneShot.Benchmarks embed-latency [--repeats N] [--threads N]   (ResNet-18-224 single-image Embed vs plain eval forward)\n"
     + "       OneShot.Benchmarks train-step [--steps N] [--threads N]\n"
@@ -36,6 +37,17 @@ string? Text(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : i >= 0 ? throw new ArgumentException($"{name} takes a value.") : null;
 }
 
+// The allocator the oneshot CLI uses (NativeAllocator.KeepFreedMemory); --allocator default measures glibc's defaults.
+// The report's PyTorch peer gets the same glibc settings through the environment, so both sides share one allocator.
+string allocator = Text("--allocator") ?? "keep";
+if (allocator is not ("keep" or "default"))
+{
+    Console.Error.WriteLine($"--allocator: expected keep or default; got '{allocator}'.");
+    return 1;
+}
+
+ReportPeer.KeepFreedMemory = allocator == "keep" && OneShot.NativeAllocator.KeepFreedMemory();
+Console.Error.WriteLine($"allocator: {(ReportPeer.KeepFreedMemory ? "glibc keeps freed memory (NativeAllocator.KeepFreedMemory; the PyTorch peer too)" : "glibc defaults")}");
 int threads = args[0] == "micro" ? 0 : Value("--threads", 0);
 if (threads > 0)
 {

@@ -33,6 +33,7 @@ internal static class Report
             var only = new Dictionary<string, object?>
             {
                 ["smoke"] = smoke,
+                ["allocator"] = ReportPeer.KeepFreedMemory ? "keep-freed-memory" : "glibc-default",
                 ["peer_only"] = true,
                 ["peer_resnet_batches"] = resNetBatches ?? [64, 256],
                 ["threads"] = get_num_threads(),
@@ -94,6 +95,7 @@ internal static class Report
         var results = new Dictionary<string, object?>
         {
             ["smoke"] = smoke,
+            ["allocator"] = ReportPeer.KeepFreedMemory ? "keep-freed-memory" : "glibc-default",
             ["threads"] = get_num_threads(),
             ["gemm_gflops"] = Round(gemm),
             ["gemm_gflops_first_last"] = new[] { Round(gemmBefore), Round(gemmAfter) },

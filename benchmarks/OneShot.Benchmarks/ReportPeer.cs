@@ -15,6 +15,9 @@ internal sealed class ReportPeer : IDisposable
     private const string ScriptName = "pytorch_peer.py";
     private readonly Process _process;
 
+    /// <summary>When true, peers start with glibc's malloc keeping freed memory, as this process does (set by Program).</summary>
+    public static bool KeepFreedMemory { get; set; }
+
     private ReportPeer(Process process, JsonObject info)
     {
         _process = process;
@@ -124,6 +127,13 @@ internal sealed class ReportPeer : IDisposable
         {
             start.Environment["ONEDNN_MAX_CPU_ISA"] = isa;
             start.Environment["DNNL_MAX_CPU_ISA"] = isa;
+        }
+
+        if (KeepFreedMemory)
+        {
+            // What NativeAllocator.KeepFreedMemory does in this process, for the peer's glibc.
+            start.Environment["MALLOC_MMAP_MAX_"] = "0";
+            start.Environment["MALLOC_TRIM_THRESHOLD_"] = "2147483647";
         }
 
         start.ArgumentList.Add(script);

@@ -18,20 +18,23 @@ switch (args[0])
 {
     case "afl":
     {
-        var target = FuzzTargets.Find(args[1]);
+        // No instrumented code (OneShot.dll, whose module initializer runs on first use) may run before SharpFuzz has
+        // mapped AFL's coverage memory inside Run: the first instrumented branch would write to an unmapped map
+        // (an AccessViolationException in <Module>..cctor, the fork server dies). So the target is resolved inside.
+        string name = args[1];
         Fuzzer.OutOfProcess.Run(stream =>
         {
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            FuzzTargets.RunChecked(target, buffer.ToArray());
+            FuzzTargets.RunChecked(FuzzTargets.Find(name), buffer.ToArray());
         });
         return 0;
     }
 
     case "libfuzzer":
     {
-        var target = FuzzTargets.Find(args[1]);
-        Fuzzer.LibFuzzer.Run(span => FuzzTargets.RunChecked(target, span.ToArray()));
+        string name = args[1];
+        Fuzzer.LibFuzzer.Run(span => FuzzTargets.RunChecked(FuzzTargets.Find(name), span.ToArray()));
         return 0;
     }
 
