@@ -77,7 +77,13 @@ internal static class StateDictReader
         }
     }
 
-    private static Tensor ReadTensor(Stream stream, string source, string name)
+    /// <summary>
+    /// Reads one tensor in TorchSharp's <c>Tensor.Save</c> layout (element type, rank, shape, data) from
+    /// <paramref name="stream"/>, validating the header before libtorch sees it (TorchSharp's own <c>Load</c> passes an
+    /// unknown element type code straight to libtorch, which is undefined behaviour there).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The header or the data length is not valid.</exception>
+    internal static Tensor ReadTensor(Stream stream, string source, string name)
     {
         long code = ReadLength(stream, source, $"the element type of '{name}'");
         var dtype = (ScalarType)code;

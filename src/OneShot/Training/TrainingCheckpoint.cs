@@ -132,7 +132,7 @@ internal static class TrainingCheckpoint
                 throw Corrupt(path, $"{reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes follow the last section");
             }
 
-            rng = ParseSection(path, "generator state", rngBytes, r => TensorExtensionMethods.Load(r).DetachFromDisposeScope());
+            rng = ParseSection(path, "generator state", rngBytes, r => StateDictReader.ReadTensor(r.BaseStream, path, "generator state").DetachFromDisposeScope());
             CheckGeneratorState(path, rng);
             weights = ParseStateDict(path, "network weights", weightBytes);
             best = bestBytes is null ? null : ParseStateDict(path, "best weights", bestBytes);

@@ -57,6 +57,20 @@ public sealed class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void CheckpointLoad_GeneratorStateWithAnUnknownElementType_ThrowsCheckpointFormatException()
+    {
+        // Found by AFL++ (eng/reliability/afl.sh, checkpoint-payload target, after 286,142 executions): the generator
+        // state's element type code was handed by TorchSharp's Tensor.Load straight to libtorch ("Unsupported TypeMeta
+        // in ATen", undefined behaviour there; AFL saw the process die). The header is now validated first, as for weights.
+        byte[] input = File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "fuzz", "regressions", "checkpoint-payload", "afl-generator-state-element-type.bin"));
+        var target = OneShot.Fuzz.FuzzTargets.Find("checkpoint-payload");
+
+        var error = FluentActions.Invoking(() => target.Run(input)).Should().Throw<CheckpointFormatException>().Which;
+
+        error.Message.Should().Contain("generator state cannot be read").And.Contain("element type code 80136585");
+    }
+
+    [Fact]
     public void OnnxImport_ConvWithoutKernelShapeAndARankOneWeight_ThrowsOnnxImportExceptionInsteadOfRangeError()
     {
         // Found by the onnx-graph target (smoke mutation 62 of its seed): a Conv without kernel_shape takes its window
