@@ -14,6 +14,7 @@ const string Usage = "every benchmark takes [--allocator keep|default] (default 
     + "       OneShot.Benchmarks onnx [--repeats N] [--threads N]   (ONNX Runtime vs TorchSharp, Conv4-28 and ResNet-18-224, batch 64)\n"
     + "       OneShot.Benchmarks mlnet [--images DIR|FILE.zip] [--count N] [--repeats N] [--threads N]   (ML.NET DnnFeaturizeImage ResNet-18 vs OneShot: agreement and speed)\n"
     + "       OneShot.Benchmarks store-scale [--count N] [--dim D] [--queries Q] [--connection CS]   (PostgreSQL gallery store at scale, docs/SCALE-OUT.md)\n"
+    + "       OneShot.Benchmarks enroll-rss [--count 100] [--side 8192] [--bound-mb 1600]   (peak RSS of oneshot enroll on COUNT PNGs at the pixel limit SIDE^2; build src/OneShot.Cli in Release first)\n"
     + "       OneShot.Benchmarks knn-latency [--count N] [--dim D] [--queries Q]   (in-process k-NN and prototype latency over N support embeddings)\n"
     + "       OneShot.Benchmarks service-load [--clients N] [--seconds S] [--model DIR]   (samples/OneShot.Service on 127.0.0.1 under N concurrent clients)\n"
     + "       OneShot.Benchmarks micro [BenchmarkDotNet arguments, e.g. --filter *]";
@@ -87,6 +88,8 @@ switch (args[0])
         return MlNetComparison.Run(Text("--images"), Value("--count", 64), Value("--repeats", 3), Console.Out);
     case "service-load":
         return await ServiceLoad.RunAsync(Value("--clients", 8), Value("--seconds", 10), Text("--model"), Console.Out);
+    case "enroll-rss":
+        return EnrollRss.Run(Value("--count", 100), Value("--side", 8192), Value("--bound-mb", 1600), Console.Out);
     case "knn-latency":
         return KnnLatency.Run(Value("--count", 1_000_000), Value("--dim", 512), Value("--queries", 20), Console.Out);
     case "store-scale":
