@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using OneShot.Testing;
 
 namespace OneShot.Benchmarks;
 
@@ -141,33 +142,7 @@ internal static class EnrollRss
         Chunk(file, "IEND", []);
     }
 
-    private static void Chunk(Stream stream, string type, byte[] payload)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, payload.Length);
-        stream.Write(length);
-        byte[] typeAndData = [.. type.Select(c => (byte)c), .. payload];
-        stream.Write(typeAndData);
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typeAndData));
-        stream.Write(crc);
-    }
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309, reflected polynomial 0xEDB88320).</summary>
-    private static uint Crc32(byte[] bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
+    private static void Chunk(Stream stream, string type, byte[] payload) => stream.Write(PngChunk.Encode(type, payload));
 
     private static long PeakChildKilobytes()
     {

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Text;
 using SkiaSharp;
 
+using OneShot.Testing;
+
 namespace OneShot.Tests.Data;
 
 /// <summary>Encoded test images generated in code: Skia-encoded PNG/JPEG/WebP and hand-built BMP, GIF, EXIF and PNG headers.</summary>
@@ -155,32 +157,7 @@ internal static class TestImages
         return png.ToArray();
     }
 
-    private static void AddChunk(List<byte> png, string type, byte[] data)
-    {
-        byte[] length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.AddRange(length);
-        byte[] typeAndData = [.. Encoding.ASCII.GetBytes(type), .. data];
-        png.AddRange(typeAndData);
-        byte[] crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typeAndData));
-        png.AddRange(crc);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
+    private static void AddChunk(List<byte> png, string type, byte[] data) => png.AddRange(PngChunk.Encode(type, data));
 
     private static byte[] PackLsbFirst(List<int> codes, int bits)
     {
