@@ -20,13 +20,14 @@ switch (args[0])
     {
         // No instrumented code (OneShot.dll, whose module initializer runs on first use) may run before SharpFuzz has
         // mapped AFL's coverage memory inside Run: the first instrumented branch would write to an unmapped map
-        // (an AccessViolationException in <Module>..cctor, the fork server dies). So the target is resolved inside.
+        // (an AccessViolationException in <Module>..cctor, the fork server dies). So the target is resolved inside, once.
         string name = args[1];
+        FuzzTarget? target = null;
         Fuzzer.OutOfProcess.Run(stream =>
         {
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            FuzzTargets.RunChecked(FuzzTargets.Find(name), buffer.ToArray());
+            FuzzTargets.RunChecked(target ??= FuzzTargets.Find(name), buffer.ToArray());
         });
         return 0;
     }
@@ -34,7 +35,8 @@ switch (args[0])
     case "libfuzzer":
     {
         string name = args[1];
-        Fuzzer.LibFuzzer.Run(span => FuzzTargets.RunChecked(FuzzTargets.Find(name), span.ToArray()));
+        FuzzTarget? target = null;
+        Fuzzer.LibFuzzer.Run(span => FuzzTargets.RunChecked(target ??= FuzzTargets.Find(name), span.ToArray()));
         return 0;
     }
 

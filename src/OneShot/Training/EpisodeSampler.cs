@@ -120,6 +120,13 @@ public sealed class EpisodeSampler
         return new Random((int)(z & 0x7FFFFFFF));
     }
 
+    /// <summary>
+    /// A TorchSharp CPU generator for step <paramref name="episode"/> of the sequence fixed by <paramref name="seed"/>
+    /// (seeded from <see cref="CreateRandom"/>), for per-step tensor randomness such as augmentation that a resumed run
+    /// must draw again identically. The caller disposes it.
+    /// </summary>
+    internal static Generator CreateGenerator(int seed, long episode) => new((ulong)CreateRandom(seed, episode).NextInt64());
+
     /// <summary>Draws the classes and items of one episode without loading anything.</summary>
     internal EpisodePlan Plan(Random random)
     {

@@ -155,7 +155,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         {
             // Its own generator per episode (negative indices: validation episodes use ~Seed with 0, 1, ...), so a resumed
             // run draws the same distortions.
-            using var generator = new Generator((ulong)EpisodeSampler.CreateRandom(~_options.Seed, -1L - episode).NextInt64());
+            using var generator = EpisodeSampler.CreateGenerator(~_options.Seed, -1L - episode);
             images = AffineAugmentation.Apply(images, augmentation, generator);
         }
 

@@ -123,7 +123,7 @@ public sealed class SiameseTrainer
         var images = cat(new[] { batch.Left, batch.Right }, 0);
         if (o.Augmentation is { } augmentation)
         {
-            using var generator = new Generator((ulong)EpisodeSampler.CreateRandom(~o.Seed, step).NextInt64());
+            using var generator = EpisodeSampler.CreateGenerator(~o.Seed, step);
             images = AffineAugmentation.Apply(images, augmentation, generator);
         }
 
