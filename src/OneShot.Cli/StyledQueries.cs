@@ -1,4 +1,5 @@
 using OneShot.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Cli;
@@ -55,8 +56,12 @@ internal sealed class StyledQueries(IClassDataset inner, string style, bool same
         var gy = nn.functional.conv2d(x, ky, padding: [1, 1], groups: c);
 
         // Lines as dark as the image's darkest pixel on paper as light as its lightest: a line drawing of the same shape.
-        var edges = (gx.square() + gy.square()).sqrt().amax([1], keepdim: true);
-        edges = (edges / (edges.amax([2, 3], keepdim: true) + 1e-6f)).clamp(0f, 1f);
+        using var alpha = 1L.ToScalar();
+        var edges = gx.mul(gx).add_(gy.mul(gy), alpha).sqrt().amax([1], keepdim: true);
+        using var tiny = 1e-6f.ToScalar();
+        using var zero = 0f.ToScalar();
+        using var one = 1f.ToScalar();
+        edges = (edges / edges.amax([2, 3], keepdim: true).add(tiny, alpha)).clamp(zero, one);
         var paper = x.amax([2, 3], keepdim: true);
         var ink = x.amin([2, 3], keepdim: true);
         return paper - (edges * (paper - ink));

@@ -16,6 +16,9 @@ if (args.Length != 2 || args[0] is not ("gallery" or "model"))
     return 2;
 }
 
+// The parent's pid: when the test host dies without killing this process, it exits instead of saving forever.
+int parent = OperatingSystem.IsLinux() ? getppid() : 0;
+
 if (args[0] == "model")
 {
     using var embedder = Embedder.Create(CrashChildLayout.ModelOptions);
@@ -53,8 +56,17 @@ for (int state = 1; ; state++)
     Report(state);
 }
 
-static void Report(int state)
+void Report(int state)
 {
+    if (OperatingSystem.IsLinux() && getppid() != parent)
+    {
+        Console.Error.WriteLine("the parent process is gone; exiting");
+        Environment.Exit(3);
+    }
+
     Console.Out.WriteLine($"saved {state}");
     Console.Out.Flush();
 }
+
+[System.Runtime.InteropServices.DllImport("libc")]
+static extern int getppid();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Classification;
@@ -13,7 +14,10 @@ internal static class ChunkTopK
     public static (Tensor Values, Tensor Indices) Merge((Tensor Values, Tensor Indices)? best, Tensor scores, long offset, long k)
     {
         var (values, indices) = scores.topk((int)Math.Min(k, scores.shape[1]), dim: 1, largest: false, sorted: true);
-        indices = indices.add(offset);
+        using (var shift = offset.ToScalar())
+        {
+            indices = indices.add(shift, TorchScalars.One);
+        }
         if (best is not { } previous)
         {
             return (values, indices);

@@ -33,9 +33,10 @@ public sealed class CosineHeadClassifier : IFewShotClassifier
         using var scope = NewDisposeScope();
         var x = nn.functional.normalize(SupportSet.CopyToCpuFloat(supportEmbeddings), p: 2, dim: 1);
         var y = tensor(support.ClassIndices.Select(i => (long)i).ToArray());
-        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, y, x, 1.0);
+        using var one = 1.0.ToScalar();
+        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, y, x, one);
         using var weight = new TorchSharp.Modules.Parameter(nn.functional.normalize(sums, p: 2, dim: 1));
-        double scale = 1 / Options.Temperature;
+        using var scale = (1 / Options.Temperature).ToScalar();
         if (Options.Steps > 0)
         {
             LinearProbeTraining.Minimize(

@@ -67,12 +67,13 @@ public static class Distances
     internal static Tensor ComputeWithNorms(Tensor queries, Tensor support, Tensor supportSquaredNorms, DistanceMetric metric)
     {
         using var scope = NewDisposeScope();
+        using var tiny = 1e-12.ToScalar();
         Tensor result = metric switch
         {
             DistanceMetric.SquaredEuclidean => RefineWinners(queries, support, SquaredEuclidean(queries, support, supportSquaredNorms)),
             DistanceMetric.Euclidean => RefineWinners(queries, support, SquaredEuclidean(queries, support, supportSquaredNorms)).sqrt(),
             DistanceMetric.Cosine => CosineDistanceFromSimilarity(
-                nn.functional.normalize(queries, p: 2, dim: 1).mm(support.t()).div_(supportSquaredNorms.sqrt().clamp_min(1e-12).unsqueeze(0))),
+                nn.functional.normalize(queries, p: 2, dim: 1).mm(support.t()).div_(supportSquaredNorms.sqrt().clamp_min(tiny).unsqueeze(0))),
             _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown distance metric."),
         };
         return result.MoveToOuterDisposeScope();
@@ -89,7 +90,7 @@ public static class Distances
     /// </remarks>
     internal static Tensor SquaredEuclidean(Tensor queries, Tensor support, Tensor? supportSquaredNorms = null) =>
         ExpansionWithoutQueryNorms(queries, support, supportSquaredNorms ?? support.mul(support).sum(1))
-            .add_(queries.mul(queries).sum(1, keepdim: true)).relu_();
+            .add_(queries.mul(queries).sum(1, keepdim: true), TorchScalars.One).relu_();
 
     /// <summary>
     /// <c>‖s‖² − 2 q·sᵀ</c> <c>[Q,S]</c>: squared Euclidean distances less <c>‖q‖²</c>, which is the same along a row and so
@@ -132,7 +133,7 @@ public static class Distances
             correction = zeros_like(squared).scatter_(1, indices, exact.sub_(squared.detach().gather(1, indices)));
         }
 
-        return squared.add(correction);
+        return squared.add(correction, TorchScalars.One);
     }
 
     private static Tensor Cosine(Tensor queries, Tensor support)
@@ -148,7 +149,7 @@ public static class Distances
         using var one = 1.0.ToScalar();
         using var zero = 0.0.ToScalar();
         using var two = 2.0.ToScalar();
-        return similarity.neg_().add_(one).clamp_(zero, two);
+        return similarity.neg_().add_(one, TorchScalars.One).clamp_(zero, two);
     }
 
     /// <summary>Softmax over classes of <c>−distance / temperature</c>, with an explicit scalar kept alive for the native call.</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Classification;
@@ -23,8 +24,9 @@ internal sealed class LinearHead : IDisposable
     /// <summary>Scores <c>−log softmax(logits)</c> and probabilities <c>softmax(logits / temperature)</c> of float32 CPU queries <c>[Q,D]</c>.</summary>
     public ClassScores Score(Tensor queries, double temperature)
     {
-        var logits = queries.matmul(Weight.t()).add(Bias);
-        return ClassScores.FromTensors(logits.log_softmax(1).neg(), logits.div(temperature).softmax(1));
+        var logits = queries.matmul(Weight.t()).add(Bias, TorchScalars.One);
+        using var t = temperature.ToScalar();
+        return ClassScores.FromTensors(logits.log_softmax(1).neg(), logits.div(t).softmax(1));
     }
 
     public void Dispose()

@@ -37,12 +37,13 @@ public sealed class LinearProbeClassifier : IFewShotClassifier
         using var weight = new TorchSharp.Modules.Parameter(zeros(support.Classes.Length, support.EmbeddingSize));
         using var bias = new TorchSharp.Modules.Parameter(zeros(support.Classes.Length));
         double decay = Options.WeightDecay;
+        using var halfDecay = (decay / 2).ToScalar();
         LinearProbeTraining.Minimize(
             [weight, bias],
             () =>
             {
-                var loss = nn.functional.cross_entropy(x.matmul(weight.t()).add(bias), y);
-                return decay > 0 ? loss.add(weight.square().sum().mul(decay / 2)) : loss;
+                var loss = nn.functional.cross_entropy(x.matmul(weight.t()).add(bias, TorchScalars.One), y);
+                return decay > 0 ? loss.add(weight.mul(weight).sum().mul(halfDecay), TorchScalars.One) : loss;
             },
             Options.Steps,
             Options.LearningRate);

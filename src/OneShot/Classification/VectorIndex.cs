@@ -52,7 +52,7 @@ internal sealed class VectorIndex : IDisposable
         else
         {
             _vectors = copy.clone().DetachFromDisposeScope();
-            _squaredNorms = _vectors.square().sum(1).DetachFromDisposeScope();
+            _squaredNorms = _vectors.mul(_vectors).sum(1).DetachFromDisposeScope();
         }
     }
 
@@ -111,7 +111,7 @@ internal sealed class VectorIndex : IDisposable
             using var one = 1.0.ToScalar();
             using var zero = 0.0.ToScalar();
             using var two = 2.0.ToScalar();
-            return (bestScores.add(one).clamp_(zero, two).MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
+            return (bestScores.add(one, TorchScalars.One).clamp_(zero, two).MoveToOuterDisposeScope(), bestIndices.MoveToOuterDisposeScope());
         }
 
         // The winners re-ranked by their exact distances.

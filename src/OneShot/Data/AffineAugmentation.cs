@@ -40,14 +40,19 @@ public static class AffineAugmentation
 
         using var scope = NewDisposeScope();
         long n = images.shape[0];
-        var u = rand(new long[] { n, 5 }, dtype: ScalarType.Float64, generator: generator).mul(2).sub(1);
-        var angle = u[.., 0] * (options.RotationDegrees * Math.PI / 180);
-        var shear = (u[.., 1] * (options.ShearDegrees * Math.PI / 180)).tan();
-        double mid = (options.ScaleMin + options.ScaleMax) / 2, half = (options.ScaleMax - options.ScaleMin) / 2;
-        var scale = (u[.., 2] * half) + mid;
-        double shift = 2 * options.TranslateFraction;
-        var tx = u[.., 3] * shift;
-        var ty = u[.., 4] * shift;
+        using var two = 2.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var rotation = (options.RotationDegrees * Math.PI / 180).ToScalar();
+        using var shearRange = (options.ShearDegrees * Math.PI / 180).ToScalar();
+        using var mid = ((options.ScaleMin + options.ScaleMax) / 2).ToScalar();
+        using var half = ((options.ScaleMax - options.ScaleMin) / 2).ToScalar();
+        using var shift = (2 * options.TranslateFraction).ToScalar();
+        var u = rand(new long[] { n, 5 }, dtype: ScalarType.Float64, generator: generator).mul(two).sub(one);
+        var angle = u[.., 0].mul(rotation);
+        var shear = u[.., 1].mul(shearRange).tan();
+        var scale = u[.., 2].mul(half).add(mid, TorchScalars.One);
+        var tx = u[.., 3].mul(shift);
+        var ty = u[.., 4].mul(shift);
         var c = angle.cos();
         var s = angle.sin();
         var row0 = stack(new[] { scale * c, scale * ((c * shear) - s), tx }, 1);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Data;
@@ -30,18 +31,22 @@ public static class ArtistAugmentation
         long n = images.shape[0], c = images.shape[1];
         var x = AffineAugmentation.Apply(images, affine, generator);
         var cpu = CPU;
-        var contrast = (rand([n, c, 1, 1], generator: generator, device: cpu) * 0.5f + 0.75f).to(images.dtype).to(images.device);
+        using var half = 0.5f.ToScalar();
+        using var quarter = 0.25f.ToScalar();
+        using var threeQuarters = 0.75f.ToScalar();
+        using var shiftWidth = 0.3f.ToScalar();
+        var contrast = rand([n, c, 1, 1], generator: generator, device: cpu).mul(half).add(threeQuarters, TorchScalars.One).to(images.dtype).to(images.device);
         var spread = x.std([1, 2, 3], keepdim: true);
-        var shift = ((rand([n, c, 1, 1], generator: generator, device: cpu) - 0.5f) * 0.3f).to(images.dtype).to(images.device) * spread;
+        var shift = rand([n, c, 1, 1], generator: generator, device: cpu).sub(half).mul(shiftWidth).to(images.dtype).to(images.device) * spread;
         var mean = x.mean([2, 3], keepdim: true);
         x = ((x - mean) * contrast) + mean + shift;
         if (c > 1)
         {
-            var gray = (rand([n, 1, 1, 1], generator: generator, device: cpu) < 0.25f).to(images.device);
+            var gray = rand([n, 1, 1, 1], generator: generator, device: cpu).lt(quarter).to(images.device);
             x = where(gray, x.mean([1], keepdim: true).expand_as(x), x);
         }
 
-        var blur = (rand([n, 1, 1, 1], generator: generator, device: cpu) < 0.25f).to(images.device);
+        var blur = rand([n, 1, 1, 1], generator: generator, device: cpu).lt(quarter).to(images.device);
         var blurred = nn.functional.avg_pool2d(x, 5, stride: 1, padding: 2, count_include_pad: false);
         x = where(blur, blurred, x);
         return x.contiguous().MoveToOuterDisposeScope();

@@ -180,7 +180,8 @@ public sealed class InMemoryClassDataset : IClassDataset, IDisposable
 
         if (_scale != 1f)
         {
-            selected = selected.mul_(_scale);
+            using var scale = _scale.ToScalar();
+            selected = selected.mul_(scale);
         }
 
         return selected.MoveToOuterDisposeScope();

@@ -140,7 +140,8 @@ internal sealed class FoldedNetwork : InferenceCopy
     private static (Tensor Weight, Tensor Bias) Fold(Dictionary<string, Tensor> state, string conv, string bn)
     {
         var weight = state[$"{conv}.weight"];
-        var scale = state[$"{bn}.weight"] / (state[$"{bn}.running_var"] + BatchNormEpsilon).sqrt();
+        using var epsilon = BatchNormEpsilon.ToScalar();
+        var scale = state[$"{bn}.weight"] / state[$"{bn}.running_var"].add(epsilon, TorchScalars.One).sqrt();
         var folded = weight * scale.view(-1, 1, 1, 1);
         var shift = state.TryGetValue($"{conv}.bias", out var bias) ? bias - state[$"{bn}.running_mean"] : state[$"{bn}.running_mean"].neg();
         return (folded, state[$"{bn}.bias"] + (shift * scale));
@@ -181,7 +182,7 @@ internal sealed class FoldedNetwork : InferenceCopy
         foreach (var (conv1, conv2, downsample) in _blocks)
         {
             var y = Conv(x, conv1).relu_();
-            x = Conv(y, conv2).add_(downsample < 0 ? x : Conv(x, downsample)).relu_();
+            x = Conv(y, conv2).add_(downsample < 0 ? x : Conv(x, downsample), TorchScalars.One).relu_();
         }
 
         return x.mean([2, 3]).MoveToOuterDisposeScope();
@@ -190,13 +191,14 @@ internal sealed class FoldedNetwork : InferenceCopy
     private Tensor ResNet12Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        using var slope = ResNet12Slope.ToScalar();
         var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
-            var y = nn.functional.leaky_relu(Conv(x, 4 * i), ResNet12Slope, inplace: true);
-            y = nn.functional.leaky_relu(Conv(y, (4 * i) + 1), ResNet12Slope, inplace: true);
-            y = Conv(y, (4 * i) + 2).add_(Conv(x, (4 * i) + 3));
-            x = nn.functional.max_pool2d(nn.functional.leaky_relu(y, ResNet12Slope, inplace: true), 2);
+            var y = Conv(x, 4 * i).leaky_relu_(slope);
+            y = Conv(y, (4 * i) + 1).leaky_relu_(slope);
+            y = Conv(y, (4 * i) + 2).add_(Conv(x, (4 * i) + 3), TorchScalars.One);
+            x = nn.functional.max_pool2d(y.leaky_relu_(slope), 2);
         }
 
         return x.mean([2, 3]).MoveToOuterDisposeScope();

@@ -30,7 +30,8 @@ internal static class KaimingInit
                 else
                 {
                     long fanOut = weight.shape[0] * weight.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
-                    weight.copy_(randn(weight.shape, dtype: weight.dtype, generator: generator).mul_(Math.Sqrt(2.0 / fanOut)));
+                    using var std = Math.Sqrt(2.0 / fanOut).ToScalar();
+                    weight.copy_(randn(weight.shape, dtype: weight.dtype, generator: generator).mul_(std));
                 }
             }
         }
@@ -61,12 +62,14 @@ internal static class KaimingInit
     public static void UniformFanIn(Tensor weight, Tensor? bias, Generator generator)
     {
         using var noGrad = no_grad();
-        double bound = 1.0 / Math.Sqrt(weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        double limit = 1.0 / Math.Sqrt(weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        using var bound = limit.ToScalar();
+        using var width = (2 * limit).ToScalar();
         // rand + affine rather than nn.init.uniform_, which in TorchSharp 0.107 does not draw from the generator passed.
-        weight.copy_(rand(weight.shape, dtype: weight.dtype, generator: generator).mul_(2 * bound).sub_(bound));
+        weight.copy_(rand(weight.shape, dtype: weight.dtype, generator: generator).mul_(width).sub_(bound));
         if (bias is not null)
         {
-            bias.copy_(rand(bias.shape, dtype: bias.dtype, generator: generator).mul_(2 * bound).sub_(bound));
+            bias.copy_(rand(bias.shape, dtype: bias.dtype, generator: generator).mul_(width).sub_(bound));
         }
     }
 }

@@ -100,6 +100,7 @@ internal static class PrototypicalLoss
         }
 
         using var scope = NewDisposeScope();
-        return Distances.Compute(queryEmbeddings, prototypes, metric).div(-t).MoveToOuterDisposeScope();
+        using var divisor = (-t).ToScalar();
+        return Distances.Compute(queryEmbeddings, prototypes, metric).div(divisor).MoveToOuterDisposeScope();
     }
 }

@@ -264,7 +264,8 @@ internal sealed class FineTuningRun : IDisposable
         int n = _order.Length;
         if (n <= _options.BatchSize)
         {
-            return arange(n, dtype: ScalarType.Int64);
+            using var count = n.ToScalar();
+            return arange(TorchScalars.Zero, count, TorchScalars.One, dtype: ScalarType.Int64);
         }
 
         var batch = new long[_options.BatchSize];
@@ -292,8 +293,10 @@ internal sealed class FineTuningRun : IDisposable
         double bound = 1.0 / Math.Sqrt(_embedder.EmbeddingSize);
         var weight = _head.weight!;
         var bias = _head.bias!;
-        weight.copy_(rand(weight.shape, generator: generator).mul(2 * bound).sub(bound));
-        bias.copy_(rand(bias.shape, generator: generator).mul(2 * bound).sub(bound));
+        using var limit = bound.ToScalar();
+        using var width = (2 * bound).ToScalar();
+        weight.copy_(rand(weight.shape, generator: generator).mul(width).sub(limit));
+        bias.copy_(rand(bias.shape, generator: generator).mul(width).sub(limit));
     }
 
     private void DisposeBest()

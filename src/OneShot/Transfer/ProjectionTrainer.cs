@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Transfer;
@@ -104,8 +105,10 @@ public static class ProjectionTrainer
                 var left = nn.functional.normalize(x.index_select(0, tensor(a)).matmul(weight.t()), p: 2, dim: 1);
                 var right = nn.functional.normalize(x.index_select(0, tensor(p)).matmul(weight.t()), p: 2, dim: 1);
                 var logits = left.matmul(right.t()) * logScale.exp();
-                var target = arange(count, ScalarType.Int64);
-                var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)) / 2;
+                using var countScalar = count.ToScalar();
+                using var half = 0.5.ToScalar();
+                var target = arange(TorchScalars.Zero, countScalar, TorchScalars.One, ScalarType.Int64);
+                var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)).mul(half);
                 optimizer.zero_grad();
                 scaleOptimizer.zero_grad();
                 loss.backward();
@@ -149,7 +152,8 @@ public static class ProjectionTrainer
         var w = weight.detach().t();
         var s = nn.functional.normalize(support.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
         var q = nn.functional.normalize(query.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
-        var hit = q.matmul(s.t()).argmax(1).eq(arange(q.shape[0], ScalarType.Int64));
+        using var rows = q.shape[0].ToScalar();
+        var hit = q.matmul(s.t()).argmax(1).eq(arange(TorchScalars.Zero, rows, TorchScalars.One, ScalarType.Int64));
         return hit.to(ScalarType.Float64).mean().item<double>();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Verification;
@@ -27,11 +28,18 @@ internal static class ContrastiveLoss
         CheckPairs(left, right, isSame);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(margin);
         using var scope = NewDisposeScope();
+        using var epsilon = Epsilon.ToScalar();
+        using var marginScalar = margin.ToScalar();
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var half = 0.5.ToScalar();
         var y = isSame.to_type(left.dtype);
-        var squared = (left - right).pow(2).sum(1);
-        var distance = (squared + Epsilon).sqrt();
-        var far = (margin - distance).clamp_min(0).pow(2);
-        var loss = ((y * squared) + ((1 - y) * far)).mul(0.5).mean();
+        var difference = left - right;
+        var squared = difference.mul(difference).sum(1);
+        var distance = squared.add(epsilon, TorchScalars.One).sqrt();
+        var gap = distance.neg().add(marginScalar, TorchScalars.One).clamp_min(zero);
+        var far = gap.mul(gap);
+        var loss = ((y * squared) + (y.neg().add(one, TorchScalars.One) * far)).mul(half).mean();
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using OneShot.Classification;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Verification;
@@ -88,7 +89,8 @@ public sealed class SiameseHead
         }
 
         var w = tensor(_kochWeights);
-        return (q.unsqueeze(1) - s.unsqueeze(0)).abs_().matmul(w).add_(KochBias).sigmoid_();
+        using var bias = KochBias.ToScalar();
+        return (q.unsqueeze(1) - s.unsqueeze(0)).abs_().matmul(w).add_(bias, TorchScalars.One).sigmoid_();
     }
 
     /// <summary>The scores <c>[P]</c> of the row pairs (<paramref name="left"/>[i], <paramref name="right"/>[i]), float32 CPU, in the current dispose scope.</summary>
@@ -100,6 +102,7 @@ public sealed class SiameseHead
             return difference.mul(difference).sum(1).sqrt().neg();
         }
 
-        return difference.abs().matmul(tensor(_kochWeights)).add(KochBias).sigmoid();
+        using var bias = KochBias.ToScalar();
+        return difference.abs().matmul(tensor(_kochWeights)).add(bias, TorchScalars.One).sigmoid();
     }
 }
