@@ -31,6 +31,7 @@ internal static class PreprocessingCodec
         MeanImage = p.MeanImage is { } m
             ? new MeanImageJson { File = MeanImageFileName(m.Sha256), Shape = [m.Channels, m.Height, m.Width], Bytes = 4L * m.Values.Count, Sha256 = m.Sha256 }
             : null,
+        Limits = LimitsToJson(p.Limits),
     };
 
     /// <summary>Writes the mean image file of <paramref name="p"/> (if any) into <paramref name="directory"/>, atomically.</summary>
@@ -85,6 +86,40 @@ internal static class PreprocessingCodec
         CropFraction = json.CropFraction ?? 1f,
         Background = json.Background is null ? RgbColor.White : ParseColor(json.Background),
         MeanImage = json.MeanImage is null ? null : ReadMeanImage(json.MeanImage, directory, metadataPath),
+        Limits = LimitsFromJson(json.Limits),
+    };
+
+    // Only limits below the defaults are the model's own: a host that raised a limit at load time (ModelLoadOptions.Limits)
+    // does not pass it on to the models it saves.
+    private static ImageLimitsJson? LimitsToJson(ImageLimits limits)
+    {
+        var d = ImageLimits.Default;
+        var json = new ImageLimitsJson
+        {
+            MaxPixels = limits.MaxPixels < d.MaxPixels ? limits.MaxPixels : null,
+            MaxEncodedBytes = limits.MaxEncodedBytes < d.MaxEncodedBytes ? limits.MaxEncodedBytes : null,
+            MaxBatchBytes = limits.MaxBatchBytes < d.MaxBatchBytes ? limits.MaxBatchBytes : null,
+        };
+        return json is { MaxPixels: null, MaxEncodedBytes: null, MaxBatchBytes: null } ? null : json;
+    }
+
+    private static ImageLimits LimitsFromJson(ImageLimitsJson? json)
+    {
+        var d = ImageLimits.Default;
+        return json is null ? d : new ImageLimits
+        {
+            MaxPixels = Limit(json.MaxPixels, d.MaxPixels, "maxPixels"),
+            MaxEncodedBytes = Limit(json.MaxEncodedBytes, d.MaxEncodedBytes, "maxEncodedBytes"),
+            MaxBatchBytes = Limit(json.MaxBatchBytes, d.MaxBatchBytes, "maxBatchBytes"),
+        };
+    }
+
+    private static long Limit(long? value, long fallback, string name) => value switch
+    {
+        null => fallback,
+        > 0 when value <= fallback => value.Value,
+        _ => throw new ArgumentException(
+            $"preprocessing.limits.{name} is {value}; expected 1 to {fallback} (a model may lower the library's default limit, not raise it: a host raises it with ModelLoadOptions.Limits or the CLI's limit options)."),
     };
 
     private static RgbColor ParseColor(string text)

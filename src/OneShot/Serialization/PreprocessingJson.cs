@@ -38,4 +38,7 @@ internal sealed record PreprocessingJson
 
     /// <summary>The mean image file, or null for none.</summary>
     public MeanImageJson? MeanImage { get; init; }
+
+    /// <summary>The model's image limits below the library defaults, or null for the defaults.</summary>
+    public ImageLimitsJson? Limits { get; init; }
 }

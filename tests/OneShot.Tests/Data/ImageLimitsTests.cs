@@ -174,6 +174,68 @@ public sealed class ImageLimitsTests : IDisposable
         error.Should().Contain("--max-pixels must be a positive number; got 0.");
     }
 
+    [Fact]
+    public void SavedModel_WithLowerLimits_StoresThemAndEveryLoadAppliesThemUnlessTheHostSetsItsOwn()
+    {
+        using var plain = ModelFile.Load(ModelDir, DeviceChoice.Cpu);
+        var own = new ImageLimits { MaxPixels = 1000, MaxBatchBytes = 1 << 24 };
+        string model = Path.Combine(_folder, "limited-model");
+        using (var limited = ModelFile.Load(ModelDir, new ModelLoadOptions { Device = DeviceChoice.Cpu, Limits = own }))
+        {
+            ModelFile.Save(limited, model);
+        }
+
+        string json = File.ReadAllText(Path.Combine(model, ModelFile.MetadataFileName));
+        using var reloaded = ModelFile.Load(model, DeviceChoice.Cpu);
+        using var hostOverride = ModelFile.Load(model, new ModelLoadOptions { Device = DeviceChoice.Cpu, Limits = ImageLimits.Default });
+        string large = WritePng("large.png", 40, 40);
+
+        json.Should().Contain("\"limits\": {").And.Contain("\"maxPixels\": 1000").And.Contain("\"maxBatchBytes\": 16777216").And.NotContain("maxEncodedBytes", "a default limit is not written");
+        File.ReadAllText(Path.Combine(ModelDir, ModelFile.MetadataFileName)).Should().NotContain("limits", "models without limits of their own are unchanged");
+        reloaded.Preprocessing.Limits.Should().Be(own);
+        reloaded.GetFingerprint().Should().Be(plain.GetFingerprint(), "limits are not part of the model's identity");
+        FluentActions.Invoking(() => new ImageLoader(reloaded.Preprocessing).LoadPixels(large)).Should().Throw<ImageDecodeException>()
+            .WithMessage("*40x40 = 1600 pixels, expected at most 1000 (ImageLimits.MaxPixels)*");
+        hostOverride.Preprocessing.Limits.Should().Be(ImageLimits.Default, "limits the host passes replace the model's");
+        new ImageLoader(hostOverride.Preprocessing).LoadPixels(large).Should().HaveCount(28 * 28);
+    }
+
+    [Fact]
+    public void SavedModel_LoadedWithRaisedLimits_DoesNotStoreTheHostsRaise()
+    {
+        var raised = new ImageLimits { MaxPixels = ImageLimits.DefaultMaxPixels * 4, MaxEncodedBytes = 1000 };
+        string model = Path.Combine(_folder, "raised-model");
+        using (var host = ModelFile.Load(ModelDir, new ModelLoadOptions { Device = DeviceChoice.Cpu, Limits = raised }))
+        {
+            ModelFile.Save(host, model);
+        }
+
+        using var reloaded = ModelFile.Load(model, DeviceChoice.Cpu);
+
+        reloaded.Preprocessing.Limits.Should().Be(new ImageLimits { MaxEncodedBytes = 1000 }, "only limits below the defaults are the model's own");
+    }
+
+    [Theory]
+    [InlineData("\"maxPixels\": 0", "*preprocessing.limits.maxPixels is 0; expected 1 to 67108864*")]
+    [InlineData("\"maxEncodedBytes\": -5", "*preprocessing.limits.maxEncodedBytes is -5; expected 1 to 268435456*")]
+    [InlineData("\"maxBatchBytes\": 1099511627776", "*preprocessing.limits.maxBatchBytes is 1099511627776; expected 1 to 1073741824 (a model may lower the library's default limit, not raise it*")]
+    public void StoredLimits_OutOfRange_ThrowModelFormatExceptionNamingFileAndField(string field, string message)
+    {
+        string model = Path.Combine(_folder, "edited-model");
+        Directory.CreateDirectory(model);
+        foreach (string file in Directory.GetFiles(ModelDir))
+        {
+            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        }
+
+        string path = Path.Combine(model, ModelFile.MetadataFileName);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"invert\": true,", $"\"invert\": true,\n    \"limits\": {{ {field} }},", StringComparison.Ordinal));
+
+        var error = FluentActions.Invoking(() => ModelFile.Load(model, DeviceChoice.Cpu)).Should().Throw<ModelFormatException>().Which;
+
+        error.Message.Should().Match(message).And.Contain(path);
+    }
+
     private string WritePng(string name, int width, int height)
     {
         string path = Path.Combine(_folder, name);
