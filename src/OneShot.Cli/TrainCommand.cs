@@ -26,6 +26,7 @@ internal static class TrainCommand
         var lrSchedule = new Option<string>("--lr-schedule") { Description = "step (halve every --lr-step episodes) or cosine (anneal to 0 over --episodes).", DefaultValueFactory = _ => "step" };
         var augment = new Option<bool>("--augment") { Description = "Random affine distortions (rotation, shear, scale, shift) of every training image." };
         var augmentStrength = new Option<double>("--augment-strength") { Description = "With --augment: multiplies the default ranges (rotation 10 deg, shear 17 deg, scale 0.8-1.2, shift 2/105 of the size).", DefaultValueFactory = _ => 1.0 };
+        var withinGroup = new Option<double>("--within-group-fraction") { Description = "The fraction of episodes (0-1) whose classes all come from one alphabet (Omniglot) or subcategory (emoji): harder episodes of similar classes, as in Lake et al.'s within-alphabet task.", DefaultValueFactory = _ => 0 };
         var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
         var valEpisodes = new Option<int>("--val-episodes") { Description = "Validation episodes (5-way, same shot, 15 queries).", DefaultValueFactory = _ => 100 };
         var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
@@ -39,7 +40,7 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         backbone.AddTo(command);
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, withinGroup, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
             command.Options.Add(option);
         }
@@ -57,6 +58,11 @@ internal static class TrainCommand
             if (File.Exists(Path.Combine(outDir, ModelFile.MetadataFileName)) && !Directory.Exists(checkpointDir))
             {
                 throw new ArgumentException($"--out: '{outDir}' already holds a trained model and no checkpoint to resume; choose another folder (nothing was overwritten).");
+            }
+
+            if (result.GetValue(data.WithinGroup))
+            {
+                throw new ArgumentException("--within-group is an evaluation protocol; for training use --within-group-fraction P (the fraction of episodes drawn within one group).");
             }
 
             string trainSplit = result.GetValue(split)!;
@@ -78,6 +84,8 @@ internal static class TrainCommand
                 LrStepEpisodes = result.GetValue(lrStep),
                 LrSchedule = ParseSchedule(result.GetValue(lrSchedule)!),
                 Augmentation = result.GetValue(augment) ? ScaledAugmentation(result.GetValue(augmentStrength)) : null,
+                WithinGroupFraction = WithinGroupFraction(result.GetValue(withinGroup)),
+                ClassGroups = result.GetValue(withinGroup) > 0 ? ClassGroupsOf(train) : null,
                 ValidationInterval = result.GetValue(valInterval),
                 ValidationEpisodes = result.GetValue(valEpisodes),
                 ValidationWay = 5,
@@ -104,12 +112,14 @@ internal static class TrainCommand
 
             int every = Math.Max(1, options.Episodes / 100);
             int lastEpisode = 0;
+            int? firstEpisode = null;
             using var metrics = new MetricsLog(checkpointDir, options.Resume);
             Action<int, string?> bar = (_, _) => { };
             string? lastValidation = null;
             var progress = new InlineProgress<TrainingProgress>(p =>
             {
                 lastEpisode = p.Episode;
+                firstEpisode ??= p.Episode - 1;
                 metrics.Add(p);
                 if (p.ValidationAccuracy is { } v)
                 {
@@ -149,7 +159,8 @@ internal static class TrainCommand
             catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancel.IsCancellationRequested)
             {
                 Console.WriteLine($"time budget of {result.GetValue(maxMinutes)} min reached after episode {lastEpisode}; saving the weights trained so far.");
-                outcome = new TrainingResult(lastEpisode, 0, double.NaN, double.NaN, null, null, null, StoppedEarly: true, TimeSpan.FromMinutes(result.GetValue(maxMinutes)!.Value));
+                int start = firstEpisode ?? lastEpisode;
+                outcome = new TrainingResult(lastEpisode - start, start, double.NaN, double.NaN, null, null, null, StoppedEarly: true, TimeSpan.FromMinutes(result.GetValue(maxMinutes)!.Value));
             }
             finally
             {
@@ -171,6 +182,7 @@ internal static class TrainCommand
                 ["lrStepEpisodes"] = options.LrStepEpisodes.ToString(CultureInfo.InvariantCulture),
                 ["lrSchedule"] = options.LrSchedule.ToString().ToLowerInvariant(),
                 ["augmentStrength"] = options.Augmentation is null ? "none" : result.GetValue(augmentStrength).ToString("R", CultureInfo.InvariantCulture),
+                ["withinGroupFraction"] = options.WithinGroupFraction.ToString("R", CultureInfo.InvariantCulture),
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
             ModelFile.Save(embedder, outDir, $"{embedder.Architecture} prototypical network trained on {name} {trainSplit}", info);
@@ -181,6 +193,17 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    private static double WithinGroupFraction(double value) => value is >= 0 and <= 1
+        ? value
+        : throw new ArgumentException($"--within-group-fraction: expected a fraction in [0, 1]; got {value.ToString(CultureInfo.InvariantCulture)}.");
+
+    private static IReadOnlyList<string> ClassGroupsOf(IClassDataset train) => train switch
+    {
+        OmniglotDataset omniglot => omniglot.ClassGroups,
+        EmojiDataset emoji => emoji.ClassGroups,
+        _ => throw new ArgumentException("--within-group-fraction needs --omniglot (alphabets) or --emoji (subcategories) training data; this dataset has no class groups."),
+    };
 
     internal static LearningRateSchedule ParseSchedule(string value) => value.ToLowerInvariant() switch
     {

@@ -47,8 +47,25 @@ public sealed class OmniglotDataset : IClassDataset
     /// <summary>The class names: <c>Alphabet/characterNN/rotDDD</c>, or <c>Alphabet/characterNN</c> for the plain background/evaluation sets.</summary>
     public IReadOnlyList<string> Classes { get; }
 
+    /// <summary>
+    /// The alphabet of every class (the part of its name before the first <c>/</c>), for episodes within one alphabet:
+    /// <see cref="OneShot.Training.PrototypicalTrainerOptions.ClassGroups"/> and
+    /// <see cref="OneShot.Evaluation.EpisodeEvaluationOptions.ClassGroups"/>.
+    /// </summary>
+    public IReadOnlyList<string> ClassGroups => [.. Classes.Select(AlphabetOf)];
+
     /// <inheritdoc />
     public (int Channels, int Height, int Width) ItemShape => (1, _size, _size);
+
+    /// <summary>The alphabet of an Omniglot class name <c>Alphabet/characterNN[/rotDDD]</c>: the part before the first <c>/</c>.</summary>
+    /// <param name="className">A class name.</param>
+    /// <returns>The alphabet name.</returns>
+    public static string AlphabetOf(string className)
+    {
+        ArgumentNullException.ThrowIfNull(className);
+        int slash = className.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? className : className[..slash];
+    }
 
     /// <summary>The number of distinct characters behind the classes.</summary>
     public int CharacterCount { get; }

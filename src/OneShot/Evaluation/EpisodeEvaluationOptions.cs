@@ -93,7 +93,7 @@ public sealed record EpisodeEvaluationOptions
     public EpisodeEvaluationOptions WithinAlphabet(IClassDataset omniglot)
     {
         ArgumentNullException.ThrowIfNull(omniglot);
-        string[] alphabets = [.. omniglot.Classes.Select(name => name.Split('/')[0])];
+        string[] alphabets = [.. omniglot.Classes.Select(OmniglotDataset.AlphabetOf)];
         return this with { ClassGroups = alphabets, SharedItemIndices = true };
     }
 

@@ -68,6 +68,14 @@ public sealed class PrototypicalTrainer
         DatasetShape.EnsureFits(embedder, train, nameof(train));
         var o = Options;
         var sampler = new EpisodeSampler(train, o.Way, o.Shot, o.Query);
+        EpisodeSampler? groupSampler = null;
+        if (o.WithinGroupFraction > 0)
+        {
+            groupSampler = o.ClassGroups is { } groups
+                ? new EpisodeSampler(train, o.Way, o.Shot, o.Query, new EpisodeConstraints(null, null, groups))
+                : throw new ArgumentException("WithinGroupFraction is above 0 but ClassGroups is not set: give the group of every training class.", nameof(train));
+        }
+
         EpisodeSampler? validationSampler = null;
         if (validation is not null)
         {
@@ -75,7 +83,7 @@ public sealed class PrototypicalTrainer
             validationSampler = new EpisodeSampler(validation, o.ValidationWay, o.ValidationShot, o.ValidationQuery);
         }
 
-        using var run = new PrototypicalTrainingRun(o, embedder, sampler, validationSampler, progress);
+        using var run = new PrototypicalTrainingRun(o, embedder, sampler, groupSampler, validationSampler, progress);
         return run.Execute(cancellationToken);
     }
 }

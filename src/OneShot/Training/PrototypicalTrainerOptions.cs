@@ -25,6 +25,7 @@ public sealed record PrototypicalTrainerOptions
     private readonly int _validationQuery = 15;
     private readonly int? _patience;
     private readonly int _checkpointInterval = 100;
+    private readonly double _withinGroupFraction;
 
     /// <summary>Classes per training episode N. Default 60.</summary>
     public int Way { get => _way; init => _way = AtLeast(value, 2, nameof(Way)); }
@@ -54,6 +55,24 @@ public sealed record PrototypicalTrainerOptions
     /// resumable; null (the default) trains on the images as they are.
     /// </summary>
     public AffineAugmentationOptions? Augmentation { get; init; }
+
+    /// <summary>
+    /// The group of every class of the training dataset (for Omniglot the alphabet, see
+    /// <see cref="OmniglotDataset.ClassGroups"/>), for <see cref="WithinGroupFraction"/>. Null (the default): no groups.
+    /// </summary>
+    public IReadOnlyList<string>? ClassGroups { get; init; }
+
+    /// <summary>
+    /// The fraction of training episodes, in [0, 1], whose classes all come from one group of <see cref="ClassGroups"/>
+    /// (drawn uniformly among the groups with at least <see cref="Way"/> classes): harder episodes of similar classes,
+    /// as in Lake et al.'s within-alphabet one-shot task. Whether episode e is one is fixed by (<see cref="Seed"/>, e), so
+    /// resumed runs draw the same episodes. Default 0 (classes drawn from the whole dataset).
+    /// </summary>
+    public double WithinGroupFraction
+    {
+        get => _withinGroupFraction;
+        init => _withinGroupFraction = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(WithinGroupFraction), value, "WithinGroupFraction must be in [0, 1].");
+    }
 
     /// <summary>With <see cref="LearningRateSchedule.Step"/>: the learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
     public int LrStepEpisodes { get => _lrStepEpisodes; init => _lrStepEpisodes = AtLeast(value, 1, nameof(LrStepEpisodes)); }
@@ -131,7 +150,8 @@ public sealed record PrototypicalTrainerOptions
         string augment = Augmentation is not { IsIdentity: false } a
             ? string.Empty
             : string.Create(CultureInfo.InvariantCulture, $";augment={a.RotationDegrees:R},{a.ShearDegrees:R},{a.ScaleMin:R},{a.ScaleMax:R},{a.TranslateFraction:R}");
-        return schedule + augment;
+        string within = WithinGroupFraction == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $";withingroup={WithinGroupFraction:R}");
+        return schedule + augment + within;
     }
 
     private static int AtLeast(int value, int minimum, string name) =>

@@ -15,6 +15,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
     private readonly PrototypicalTrainerOptions _options;
     private readonly Embedder _embedder;
     private readonly EpisodeSampler _sampler;
+    private readonly EpisodeSampler? _groupSampler;
     private readonly EpisodeSampler? _validationSampler;
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly Adam _optimizer;
@@ -27,12 +28,14 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         PrototypicalTrainerOptions options,
         Embedder embedder,
         EpisodeSampler sampler,
+        EpisodeSampler? groupSampler,
         EpisodeSampler? validationSampler,
         IProgress<TrainingProgress>? progress)
     {
         _options = options;
         _embedder = embedder;
         _sampler = sampler;
+        _groupSampler = groupSampler;
         _validationSampler = validationSampler;
         _progress = progress;
         _optimizer = optim.Adam(embedder.Network.parameters(), lr: options.LearningRate);
@@ -148,7 +151,7 @@ internal sealed class PrototypicalTrainingRun : IDisposable
     private (double Loss, double Accuracy) Step(int episode)
     {
         using var scope = NewDisposeScope();
-        using var batch = _sampler.Sample(_options.Seed, episode);
+        using var batch = SamplerFor(episode).Sample(_options.Seed, episode);
         int supportCount = (int)batch.Support.shape[0];
         var images = cat(new[] { batch.Support, batch.Query }, 0);
         if (_options.Augmentation is { IsIdentity: false } augmentation)
@@ -169,6 +172,13 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         _embedder.NotifyWeightsChanged();
         return (result.Loss.item<float>(), result.Accuracy);
     }
+
+    // Whether episode e is drawn within one group comes from its own generator, (Seed, -1 - e): sampling uses (Seed, e),
+    // validation (~Seed, i) and augmentation (~Seed, -1 - e), so a fraction of 0 leaves every other draw unchanged.
+    private EpisodeSampler SamplerFor(int episode) =>
+        _groupSampler is not null && EpisodeSampler.CreateRandom(_options.Seed, -1L - episode).NextDouble() < _options.WithinGroupFraction
+            ? _groupSampler
+            : _sampler;
 
     private (double Loss, double Accuracy) Validate(EpisodeSampler sampler)
     {

@@ -154,6 +154,43 @@ public sealed class CliAppTests : IDisposable
         json.Should().Contain("\"lrSchedule\": \"cosine\"").And.Contain("\"augmentStrength\": \"0.5\"");
     }
 
+    [Theory]
+    [InlineData("--within-group-fraction", "1.5", "*--within-group-fraction: expected a fraction in [0, 1]; got 1.5*")]
+    [InlineData("--within-group-fraction", "0.5", "*--within-group-fraction needs --omniglot (alphabets) or --emoji (subcategories)*")]
+    [InlineData("--within-group", null, "*--within-group is an evaluation protocol; for training use --within-group-fraction*")]
+    public void Train_BadWithinGroupOptions_ExitNamingTheOption(string option, string? value, string message)
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 3, seed: 2);
+        string[] extra = value is null ? [option] : [option, value];
+
+        var (code, _, error) = Invoke(["train", "--data", data, .. extra, "--way", "3", "--shot", "1", "--query", "1", "--episodes", "2", "--out", Path.Combine(_root, "m")]);
+
+        code.Should().NotBe(0);
+        error.Should().Match(message);
+        File.Exists(Path.Combine(_root, "m", "model.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Train_OmniglotWithinGroupFraction_TrainsAndRecordsTheFraction()
+    {
+        string root = Path.Combine(_root, "omniglot");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(TestPaths.Omniglot, "images_background.zip")))
+        {
+            foreach (var entry in zip.Entries.Where(e => e.Name.Length > 0 && (e.FullName.StartsWith("images_background/Greek/", StringComparison.Ordinal) || e.FullName.StartsWith("images_background/Korean/character0", StringComparison.Ordinal))))
+            {
+                string target = Path.Combine(root, entry.FullName);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                System.IO.Compression.ZipFileExtensions.ExtractToFile(entry, target);
+            }
+        }
+
+        string model = Path.Combine(_root, "within");
+        var (code, _, error) = Invoke("train", "--omniglot", root, "--split", "background", "--within-group-fraction", "0.75", "--way", "20", "--shot", "1", "--query", "1", "--episodes", "3", "--out", model);
+
+        code.Should().Be(0, error);
+        File.ReadAllText(Path.Combine(model, "model.json")).Should().Contain("\"withinGroupFraction\": \"0.75\"");
+    }
+
     [Fact]
     public void Train_UnknownSplit_ExitsOneNamingIt()
     {

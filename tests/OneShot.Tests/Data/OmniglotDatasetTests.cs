@@ -118,6 +118,9 @@ public sealed class OmniglotDatasetTests : IClassFixture<OmniglotFixture>
         OmniglotDataset zipped = _fixture.Get(OmniglotSplit.Background);
 
         folder.Classes.Should().Equal(Enumerable.Range(1, 9).Select(i => $"Greek/character0{i}"));
+        folder.ClassGroups.Should().HaveCount(9).And.OnlyContain(g => g == "Greek");
+        zipped.ClassGroups.Distinct().Should().HaveCount(30, "the background set has 30 alphabets");
+        OmniglotDataset.AlphabetOf("Greek/character01/rot090").Should().Be("Greek");
         int zipIndex = zipped.Classes.ToList().IndexOf("Greek/character01");
         using var a = folder.Load(0, [0, 5, 19]);
         using var b = zipped.Load(zipIndex, [0, 5, 19]);

@@ -251,6 +251,87 @@ public sealed class PrototypicalTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithinGroupFraction_DrawsThatShareOfEpisodesFromOneGroup_AndZeroIsThePlainRun()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 10, perClass: 10);
+        string[] groups = [.. Enumerable.Range(0, 10).Select(c => c < 5 ? "even-script" : "odd-script")];
+
+        (double[] Losses, List<int[]> Episodes) Run(double fraction)
+        {
+            var recording = new RecordingDataset(data, way: 5);
+            using var embedder = SyntheticClasses.TinyConv4(seed: 3);
+            var progress = new RecordingProgress<TrainingProgress>();
+            new PrototypicalTrainer(Small(40) with { ClassGroups = groups, WithinGroupFraction = fraction }).Train(embedder, recording, progress: progress);
+            return (progress.Reports.Select(r => r.Loss).ToArray(), recording.Episodes);
+        }
+
+        bool Within(int[] classes) => classes.Select(c => groups[c]).Distinct().Count() == 1;
+        var plain = Run(0);
+        var all = Run(1);
+        var half = Run(0.5);
+
+        plain.Episodes.Should().HaveCount(40);
+        plain.Episodes.Count(Within).Should().BeLessThan(4, "5 of 10 classes drawn at random fall in one group with probability 2/252");
+        all.Episodes.Where(e => !Within(e)).Should().BeEmpty("every episode is drawn within one group");
+        half.Episodes.Count(Within).Should().BeInRange(10, 30, "about half of 40 episodes");
+        using var embedder = SyntheticClasses.TinyConv4(seed: 3);
+        var progress = new RecordingProgress<TrainingProgress>();
+        new PrototypicalTrainer(Small(40)).Train(embedder, data, progress: progress);
+        plain.Losses.Should().Equal(progress.Reports.Select(r => r.Loss), "a fraction of 0 draws exactly the episodes of a run without groups");
+        Run(0.5).Episodes.Should().BeEquivalentTo(half.Episodes, o => o.WithStrictOrdering(), "which episodes are within a group is fixed by (seed, episode)");
+    }
+
+    [Fact]
+    public void Train_WithinGroupFraction_BadGroupsAreTypedErrors_AndTheFractionIsPartOfTheRecipe()
+    {
+        using var data = SyntheticClasses.NoisyPrototypes(classes: 10, perClass: 10);
+        using var embedder = SyntheticClasses.TinyConv4();
+        string[] small = [.. Enumerable.Range(0, 10).Select(c => $"g{c % 3}")];
+
+        var noGroups = () => new PrototypicalTrainer(Small(2) with { WithinGroupFraction = 0.5 }).Train(embedder, data);
+        var wrongCount = () => new PrototypicalTrainer(Small(2) with { WithinGroupFraction = 0.5, ClassGroups = ["a", "b"] }).Train(embedder, data);
+        var tooSmall = () => new PrototypicalTrainer(Small(2) with { WithinGroupFraction = 0.5, ClassGroups = small }).Train(embedder, data);
+        var outOfRange = () => Small(2) with { WithinGroupFraction = 1.5 };
+
+        noGroups.Should().Throw<ArgumentException>().WithMessage("*ClassGroups is not set*");
+        wrongCount.Should().Throw<ArgumentException>().WithMessage("*ClassGroups has 2 entries; the dataset has 10 classes*");
+        tooSmall.Should().Throw<ArgumentException>().WithMessage("*5-way episodes within one group need a group of at least 5 eligible classes; the largest has 4*");
+        outOfRange.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("WithinGroupFraction");
+
+        string dir = TestPaths.NewTempFolder("oneshot-within-recipe");
+        string[] halves = [.. Enumerable.Range(0, 10).Select(c => c < 5 ? "a" : "b")];
+        new PrototypicalTrainer(Small(2) with { CheckpointPath = dir }).Train(embedder, data);
+        var within = () => new PrototypicalTrainer(Small(4) with { CheckpointPath = dir, ClassGroups = halves, WithinGroupFraction = 0.25 }).Train(embedder, data);
+        within.Should().Throw<OneShotException>().WithMessage("*this run has '*;withingroup=0.25*");
+    }
+
+    /// <summary>Records the classes of every episode the trainer loads (the sampler reads each class once per episode).</summary>
+    private sealed class RecordingDataset(IClassDataset inner, int way) : IClassDataset
+    {
+        private readonly List<int> _current = [];
+
+        public List<int[]> Episodes { get; } = [];
+
+        public IReadOnlyList<string> Classes => inner.Classes;
+
+        public (int Channels, int Height, int Width) ItemShape => inner.ItemShape;
+
+        public int CountOf(int classIndex) => inner.CountOf(classIndex);
+
+        public TorchSharp.torch.Tensor Load(int classIndex, IReadOnlyList<int> items)
+        {
+            _current.Add(classIndex);
+            if (_current.Count == way)
+            {
+                Episodes.Add([.. _current]);
+                _current.Clear();
+            }
+
+            return inner.Load(classIndex, items);
+        }
+    }
+
+    [Fact]
     public void Train_WithValidation_RestoresAndSavesTheBestWeights()
     {
         using var data = SyntheticClasses.NoisyPrototypes(classes: 8, perClass: 10);
