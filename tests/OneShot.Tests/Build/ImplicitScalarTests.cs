@@ -74,26 +74,40 @@ public sealed class ImplicitScalarTests
             .Where(m => md.GetString(md.GetMethodDefinition(m).Name) == "op_Implicit")
             .Select(m => MetadataTokens.GetToken(m))
             .ToHashSet();
-        var risky = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var typeHandle in md.TypeDefinitions)
-        {
-            var type = md.GetTypeDefinition(typeHandle);
-            foreach (var methodHandle in type.GetMethods())
-            {
-                var method = md.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress != 0 && CallTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!).Any(conversions.Contains))
-                {
-                    var signature = method.DecodeSignature(new TypeNames(), null);
-                    risky.Add($"{md.GetString(type.Name)}.{md.GetString(method.Name)}({string.Join(",", signature.ParameterTypes)})");
-                }
-            }
-        }
-
-        return risky;
+        return Calls(pe)
+            .Where(call => conversions.Contains(call.Token))
+            .Select(call => $"{md.GetString(call.Type.Name)}.{md.GetString(call.Method.Name)}({string.Join(",", call.Method.DecodeSignature(new TypeNames(), null).ParameterTypes)})")
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>"Type::Method: callee" for every call from <paramref name="path"/> into one of <paramref name="callees"/>.</summary>
-    internal static List<string> CallsInto(string path, HashSet<string> callees)
+    internal static List<string> CallsInto(string path, HashSet<string> callees) => CallsMatching(path, (md, member, signature) =>
+    {
+        if (member.Parent.Kind != HandleKind.TypeReference)
+        {
+            return null;
+        }
+
+        string key = $"{md.GetString(md.GetTypeReference((TypeReferenceHandle)member.Parent).Name)}.{md.GetString(member.Name)}({string.Join(",", signature.ParameterTypes)})";
+        return callees.Contains(key) ? key : null;
+    });
+
+    /// <summary>"Type::Method: call" for every call that converts a number to a Scalar implicitly or hands one to a Tensor operator.</summary>
+    internal static List<string> ImplicitScalarCalls(string path) => CallsMatching(path, (md, member, signature) =>
+    {
+        string methodName = md.GetString(member.Name);
+        bool toScalar = methodName == "op_Implicit" && signature.ReturnType == "Scalar";
+        bool numberOperator = methodName.StartsWith("op_", StringComparison.Ordinal) && methodName != "op_Implicit"
+            && signature.ParameterTypes.Contains("Tensor")
+            && signature.ParameterTypes.Any(p => p is "Double" or "Single" or "Int32" or "Int64" or "Boolean");
+        return toScalar || numberOperator ? $"{methodName}({string.Join(",", signature.ParameterTypes)})" : null;
+    });
+
+    /// <summary>
+    /// "Type::Method: callee" for every call in <paramref name="path"/> to a referenced method that
+    /// <paramref name="describe"/> names (null: not of interest).
+    /// </summary>
+    private static List<string> CallsMatching(string path, Func<MetadataReader, MemberReference, MethodSignature<string>, string?> describe)
     {
         using var stream = File.OpenRead(path);
         using var pe = new PEReader(stream);
@@ -102,70 +116,21 @@ public sealed class ImplicitScalarTests
         foreach (var handle in md.MemberReferences)
         {
             var member = md.GetMemberReference(handle);
-            if (member.GetKind() == MemberReferenceKind.Method && member.Parent.Kind == HandleKind.TypeReference)
+            if (member.GetKind() == MemberReferenceKind.Method && describe(md, member, member.DecodeMethodSignature(new TypeNames(), null)) is { } name)
             {
-                var signature = member.DecodeMethodSignature(new TypeNames(), null);
-                string key = $"{md.GetString(md.GetTypeReference((TypeReferenceHandle)member.Parent).Name)}.{md.GetString(member.Name)}({string.Join(",", signature.ParameterTypes)})";
-                if (callees.Contains(key))
-                {
-                    targets[MetadataTokens.GetToken(handle)] = key;
-                }
+                targets[MetadataTokens.GetToken(handle)] = name;
             }
         }
 
-        var found = new List<string>();
-        foreach (var typeHandle in md.TypeDefinitions)
-        {
-            var type = md.GetTypeDefinition(typeHandle);
-            foreach (var methodHandle in type.GetMethods())
-            {
-                var method = md.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress == 0)
-                {
-                    continue;
-                }
-
-                foreach (int token in CallTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!))
-                {
-                    if (targets.TryGetValue(token, out var callee))
-                    {
-                        found.Add($"{md.GetString(type.Namespace)}.{md.GetString(type.Name)}::{md.GetString(method.Name)}: {callee}");
-                    }
-                }
-            }
-        }
-
-        return found;
+        return [.. Calls(pe)
+            .Where(call => targets.ContainsKey(call.Token))
+            .Select(call => $"{md.GetString(call.Type.Namespace)}.{md.GetString(call.Type.Name)}::{md.GetString(call.Method.Name)}: {targets[call.Token]}")];
     }
 
-    /// <summary>"Type::Method: call" for every call that converts a number to a Scalar implicitly or hands one to a Tensor operator.</summary>
-    internal static List<string> ImplicitScalarCalls(string path)
+    /// <summary>Every call, callvirt and newobj of every method body of the assembly, with the method it is in.</summary>
+    private static IEnumerable<(TypeDefinition Type, MethodDefinition Method, int Token)> Calls(PEReader pe)
     {
-        using var stream = File.OpenRead(path);
-        using var pe = new PEReader(stream);
         var md = pe.GetMetadataReader();
-        var forbidden = new Dictionary<int, string>();
-        foreach (var handle in md.MemberReferences)
-        {
-            var member = md.GetMemberReference(handle);
-            if (member.GetKind() != MemberReferenceKind.Method)
-            {
-                continue;
-            }
-
-            string methodName = md.GetString(member.Name);
-            var signature = member.DecodeMethodSignature(new TypeNames(), null);
-            bool toScalar = methodName == "op_Implicit" && signature.ReturnType == "Scalar";
-            bool numberOperator = methodName.StartsWith("op_", StringComparison.Ordinal) && methodName != "op_Implicit"
-                && signature.ParameterTypes.Contains("Tensor")
-                && signature.ParameterTypes.Any(p => p is "Double" or "Single" or "Int32" or "Int64" or "Boolean");
-            if (toScalar || numberOperator)
-            {
-                forbidden[MetadataTokens.GetToken(handle)] = $"{methodName}({string.Join(",", signature.ParameterTypes)})";
-            }
-        }
-
-        var found = new List<string>();
         foreach (var typeHandle in md.TypeDefinitions)
         {
             var type = md.GetTypeDefinition(typeHandle);
@@ -179,15 +144,10 @@ public sealed class ImplicitScalarTests
 
                 foreach (int token in CallTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!))
                 {
-                    if (forbidden.TryGetValue(token, out var call))
-                    {
-                        found.Add($"{md.GetString(type.Namespace)}.{md.GetString(type.Name)}::{md.GetString(method.Name)}: {call}");
-                    }
+                    yield return (type, method, token);
                 }
             }
         }
-
-        return found;
     }
 
     /// <summary>The metadata tokens of every call, callvirt and newobj in a method body, walking the IL instruction by instruction.</summary>
