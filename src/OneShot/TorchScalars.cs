@@ -16,9 +16,9 @@ namespace OneShot;
 /// </remarks>
 internal static class TorchScalars
 {
-    /// <summary>The integer 1: the <c>alpha</c> of an addition, valid for integer and floating-point tensors.</summary>
+    /// <summary>The integer 1: the <c>alpha</c> of an addition, or an operand; valid for integer and floating-point tensors.</summary>
     public static readonly Scalar One = 1L.ToScalar();
 
-    /// <summary>The integer 0: the start of an <c>arange</c>.</summary>
+    /// <summary>The integer 0: the start of an <c>arange</c>, or a bound.</summary>
     public static readonly Scalar Zero = 0L.ToScalar();
 }

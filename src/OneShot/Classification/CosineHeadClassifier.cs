@@ -33,8 +33,7 @@ public sealed class CosineHeadClassifier : IFewShotClassifier
         using var scope = NewDisposeScope();
         var x = nn.functional.normalize(SupportSet.CopyToCpuFloat(supportEmbeddings), p: 2, dim: 1);
         var y = tensor(support.ClassIndices.Select(i => (long)i).ToArray());
-        using var one = 1.0.ToScalar();
-        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, y, x, one);
+        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, y, x, TorchScalars.One);
         using var weight = new TorchSharp.Modules.Parameter(nn.functional.normalize(sums, p: 2, dim: 1));
         using var scale = (1 / Options.Temperature).ToScalar();
         if (Options.Steps > 0)

@@ -52,8 +52,7 @@ public sealed class PrototypeClassifier : IFewShotClassifier
         }
 
         var index = tensor(support.ClassIndices.Select(i => (long)i).ToArray());
-        using var one = 1.0.ToScalar();
-        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, index, x, one);
+        var sums = zeros(support.Classes.Length, support.EmbeddingSize).index_add_(0, index, x, TorchScalars.One);
         var counts = tensor(support.ClassCounts.Select(c => (float)c).ToArray()).unsqueeze(1);
         var prototypes = sums.div_(counts).contiguous();
         return new FittedPrototypeClassifier(Options, support.Classes, prototypes.DetachFromDisposeScope(), mean?.DetachFromDisposeScope());

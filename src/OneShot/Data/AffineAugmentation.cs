@@ -41,13 +41,12 @@ public static class AffineAugmentation
         using var scope = NewDisposeScope();
         long n = images.shape[0];
         using var two = 2.0.ToScalar();
-        using var one = 1.0.ToScalar();
         using var rotation = (options.RotationDegrees * Math.PI / 180).ToScalar();
         using var shearRange = (options.ShearDegrees * Math.PI / 180).ToScalar();
         using var mid = ((options.ScaleMin + options.ScaleMax) / 2).ToScalar();
         using var half = ((options.ScaleMax - options.ScaleMin) / 2).ToScalar();
         using var shift = (2 * options.TranslateFraction).ToScalar();
-        var u = rand(new long[] { n, 5 }, dtype: ScalarType.Float64, generator: generator).mul(two).sub(one);
+        var u = rand(new long[] { n, 5 }, dtype: ScalarType.Float64, generator: generator).mul(two).sub(TorchScalars.One);
         var angle = u[.., 0].mul(rotation);
         var shear = u[.., 1].mul(shearRange).tan();
         var scale = u[.., 2].mul(half).add(mid, TorchScalars.One);

@@ -30,16 +30,14 @@ internal static class ContrastiveLoss
         using var scope = NewDisposeScope();
         using var epsilon = Epsilon.ToScalar();
         using var marginScalar = margin.ToScalar();
-        using var zero = 0.0.ToScalar();
-        using var one = 1.0.ToScalar();
         using var half = 0.5.ToScalar();
         var y = isSame.to_type(left.dtype);
         var difference = left - right;
         var squared = difference.mul(difference).sum(1);
         var distance = squared.add(epsilon, TorchScalars.One).sqrt();
-        var gap = distance.neg().add(marginScalar, TorchScalars.One).clamp_min(zero);
+        var gap = distance.neg().add(marginScalar, TorchScalars.One).clamp_min(TorchScalars.Zero);
         var far = gap.mul(gap);
-        var loss = ((y * squared) + (y.neg().add(one, TorchScalars.One) * far)).mul(half).mean();
+        var loss = ((y * squared) + (y.neg().add(TorchScalars.One, TorchScalars.One) * far)).mul(half).mean();
         return loss.MoveToOuterDisposeScope();
     }
 
