@@ -54,6 +54,20 @@ internal sealed class KochHead : nn.Module<Tensor, Tensor, Tensor>
         return (weights, bias);
     }
 
+    /// <summary>Overwrites the weights of <c>fc</c> (<see cref="EmbeddingSize"/> values) and its bias.</summary>
+    public void SetParameters(IReadOnlyList<float> weights, float bias)
+    {
+        if (weights.Count != EmbeddingSize)
+        {
+            throw new ArgumentException($"Expected {EmbeddingSize} weights; got {weights.Count}.", nameof(weights));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        fc.weight!.copy_(tensor(weights.ToArray()).reshape(1, EmbeddingSize));
+        fc.bias!.copy_(tensor(new[] { bias }));
+    }
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

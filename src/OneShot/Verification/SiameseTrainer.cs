@@ -3,6 +3,7 @@ using OneShot.Training;
 using OneShot.Data;
 using OneShot.Embeddings;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace OneShot.Verification;
@@ -62,19 +63,53 @@ public sealed class SiameseTrainer
         var clock = Stopwatch.StartNew();
         var losses = new List<double>(o.Steps);
         using var headGenerator = new Generator((ulong)(uint)o.Seed);
-        using var head = o.Head == SiameseHeadKind.Koch ? new KochHead(embedder.EmbeddingSize, headGenerator) : null;
-        head?.to(embedder.Device);
-        var parameters = embedder.Network.parameters().ToList();
-        if (head is not null)
+        if (o.Head == SiameseHeadKind.Contrastive && o.EmbedderLearningRateFactor == 0)
         {
-            parameters.AddRange(head.parameters());
+            throw new ArgumentException("EmbedderLearningRateFactor 0 freezes the embedder, and the contrastive head has nothing else to train; use the Koch head or a positive factor.", nameof(Options));
         }
 
-        using (var optimizer = optim.Adam(parameters, lr: o.LearningRate))
+        if (o.InitialHead is { } initial)
+        {
+            if (o.Head != SiameseHeadKind.Koch || initial.Kind != SiameseHeadKind.Koch)
+            {
+                throw new ArgumentException($"InitialHead must be a Koch head for a Koch-head training run; got a {initial.Kind} head for a {o.Head} run.", nameof(Options));
+            }
+
+            initial.EnsureFits(embedder.EmbeddingSize, nameof(Options));
+        }
+
+        using var head = o.Head == SiameseHeadKind.Koch ? new KochHead(embedder.EmbeddingSize, headGenerator) : null;
+        if (o.InitialHead is { } start)
+        {
+            head!.SetParameters(start.KochWeights, start.KochBias);
+        }
+
+        head?.to(embedder.Device);
+        bool trainBody = o.EmbedderLearningRateFactor > 0;
+        var groups = new List<Adam.ParamGroup>();
+        if (trainBody)
+        {
+            groups.Add(new Adam.ParamGroup(embedder.Network.parameters(), lr: o.LearningRate * o.EmbedderLearningRateFactor));
+        }
+
+        if (head is not null)
+        {
+            groups.Add(new Adam.ParamGroup(head.parameters(), lr: o.LearningRate));
+        }
+
+        using (var optimizer = optim.Adam(groups, lr: o.LearningRate))
         {
             try
             {
-                embedder.Network.train();
+                if (trainBody)
+                {
+                    embedder.Network.train();
+                }
+                else
+                {
+                    embedder.Network.eval();
+                }
+
                 for (int step = 0; step < o.Steps; step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -91,7 +126,7 @@ public sealed class SiameseTrainer
                         }
                     }
 
-                    double loss = Step(embedder, head, sampler, optimizer, step);
+                    double loss = Step(embedder, head, sampler, optimizer, step, trainBody);
                     losses.Add(loss);
                     progress?.Report(new SiameseTrainingProgress(step + 1, o.Steps, loss, clock.Elapsed));
                 }
@@ -115,7 +150,7 @@ public sealed class SiameseTrainer
         return SiameseHead.Koch(weights, bias);
     }
 
-    private double Step(Embedder embedder, KochHead? head, PairSampler sampler, optim.Optimizer optimizer, int step)
+    private double Step(Embedder embedder, KochHead? head, PairSampler sampler, optim.Optimizer optimizer, int step, bool trainBody)
     {
         var o = Options;
         using var scope = NewDisposeScope();
@@ -127,7 +162,17 @@ public sealed class SiameseTrainer
             images = AffineAugmentation.Apply(images, augmentation, generator);
         }
 
-        var embeddings = embedder.Forward(images.to(embedder.Device));
+        Tensor embeddings;
+        if (trainBody)
+        {
+            embeddings = embedder.Forward(images.to(embedder.Device));
+        }
+        else
+        {
+            using var noGrad = no_grad();
+            embeddings = embedder.Forward(images.to(embedder.Device));
+        }
+
         int n = batch.Count;
         var left = embeddings.narrow(0, 0, n);
         var right = embeddings.narrow(0, n, n);
@@ -138,7 +183,11 @@ public sealed class SiameseTrainer
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
-        embedder.NotifyWeightsChanged();
+        if (trainBody)
+        {
+            embedder.NotifyWeightsChanged();
+        }
+
         return loss.item<float>();
     }
 

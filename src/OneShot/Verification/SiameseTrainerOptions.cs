@@ -12,6 +12,7 @@ public sealed record SiameseTrainerOptions
     private readonly double _learningRate = 1e-3;
     private readonly int _validationPairs = 256;
     private readonly int _lrStepSteps;
+    private readonly double _embedderLearningRateFactor = 1.0;
     private readonly TimeSpan? _maxDuration;
 
     /// <summary>The pair head and its loss. Default <see cref="SiameseHeadKind.Koch"/>.</summary>
@@ -36,6 +37,13 @@ public sealed record SiameseTrainerOptions
     /// <summary>Seeds pair sampling (step s uses a generator derived from (Seed, s)), augmentation and the Koch head's initial weights, all private generators. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// The Koch head to start from, for example the head of a Siamese model whose body is now fine-tuned (stage two
+    /// of "frozen, then unfrozen"); null (the default) draws the head's initial weights from <see cref="Seed"/>.
+    /// Needs <see cref="Head"/> = <see cref="SiameseHeadKind.Koch"/> and one weight per embedding value.
+    /// </summary>
+    public SiameseHead? InitialHead { get; init; }
+
     /// <summary>Random affine distortions of every training image; null (the default) trains on the images as they are.</summary>
     public AffineAugmentationOptions? Augmentation { get; init; }
 
@@ -44,6 +52,20 @@ public sealed record SiameseTrainerOptions
     /// measure verification accuracy after training (at least 2). Default 256.
     /// </summary>
     public int ValidationPairs { get => _validationPairs; init => _validationPairs = AtLeast(value, 2, nameof(ValidationPairs)); }
+
+    /// <summary>
+    /// The embedder's learning rate as a multiple of <see cref="LearningRate"/> (the head always gets the full rate):
+    /// 1 (the default) trains everything alike; a value in (0, 1) fine-tunes a pretrained body gently (discriminative
+    /// learning rates); 0 freezes the body, which then embeds in evaluation mode and only the Koch head learns.
+    /// With the contrastive head (no parameters of its own) it must be positive.
+    /// </summary>
+    public double EmbedderLearningRateFactor
+    {
+        get => _embedderLearningRateFactor;
+        init => _embedderLearningRateFactor = double.IsFinite(value) && value is >= 0 and <= 1
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(EmbedderLearningRateFactor), value, "EmbedderLearningRateFactor must be between 0 and 1.");
+    }
 
     /// <summary>Halve the learning rate every this many steps; 0 (the default) keeps it constant.</summary>
     public int LrStepSteps { get => _lrStepSteps; init => _lrStepSteps = AtLeast(value, 0, nameof(LrStepSteps)); }

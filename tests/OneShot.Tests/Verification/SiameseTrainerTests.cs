@@ -132,4 +132,86 @@ public sealed class SiameseTrainerTests : IDisposable
         stepped.Losses.Take(3).Should().Equal(constant.Losses.Take(3), "the first two steps use the same rate, and step 3's loss reflects only those");
         stepped.Losses[3].Should().NotBe(constant.Losses[3], "from step 3 on the rate is halved");
     }
+
+    [Fact]
+    public void Train_EmbedderFactorZero_LeavesEveryWeightAndStatisticAndTrainsOnlyTheHead()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 6, perClass: 8, size: 16, noise: 0.3, seed: 7);
+        using var embedder = SyntheticClasses.TinyConv4(size: 16);
+
+        // A body that has learned something (as a pretrained one would), then a fresh head on it, frozen.
+        new SiameseTrainer(Small(SiameseHeadKind.Contrastive, 60) with { PairsPerStep = 32 }).Train(embedder, train).Losses.Should().HaveCount(60);
+        var before = SyntheticClasses.Weights(embedder);
+        var options = Small(SiameseHeadKind.Koch, 60) with { LearningRate = 5e-2, EmbedderLearningRateFactor = 0, Seed = 3 };
+
+        var result = new SiameseTrainer(options).Train(embedder, train);
+
+        var after = SyntheticClasses.Weights(embedder);
+        after.Keys.Should().BeEquivalentTo(before.Keys);
+        foreach (var (name, values) in before)
+        {
+            after[name].Should().Equal(values, $"the frozen body's {name} (weights and batch-norm statistics) must not change");
+        }
+
+        result.Losses.TakeLast(10).Average().Should().BeLessThan(result.Losses.Take(10).Average() * 0.9, "the head alone still learns");
+        embedder.Network.training.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Train_EmbedderFactorBetweenZeroAndOne_MovesTheBodyLessThanTheFullRate()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 6, perClass: 8, size: 16, noise: 0.3, seed: 7);
+
+        double Moved(double factor)
+        {
+            using var embedder = SyntheticClasses.TinyConv4(size: 16);
+            var before = SyntheticClasses.Weights(embedder);
+            new SiameseTrainer(Small(SiameseHeadKind.Koch, 5) with { EmbedderLearningRateFactor = factor }).Train(embedder, train).Model.Head.Kind.Should().Be(SiameseHeadKind.Koch);
+            var after = SyntheticClasses.Weights(embedder);
+            string conv = before.Keys.First(k => k.EndsWith("weight", StringComparison.Ordinal));
+            return before[conv].Zip(after[conv]).Sum(p => Math.Abs(p.First - p.Second));
+        }
+
+        double full = Moved(1.0), tenth = Moved(0.1);
+
+        full.Should().BeGreaterThan(0);
+        tenth.Should().BeGreaterThan(0).And.BeLessThan(full * 0.3, "Adam's steps scale with the learning rate");
+    }
+
+    [Fact]
+    public void Train_InitialHead_StartsFromItsWeights()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 4, perClass: 4, size: 16);
+        float[] weights = [.. Enumerable.Range(0, 8).Select(i => -0.25f * (i + 1))];
+        var start = SiameseHead.Koch(weights, 3f);
+        var options = Small(SiameseHeadKind.Koch, 2) with { LearningRate = 1e-9, EmbedderLearningRateFactor = 0 };
+
+        using var a = SyntheticClasses.TinyConv4(size: 16);
+        using var b = SyntheticClasses.TinyConv4(size: 16);
+        using var fromStart = new SiameseTrainer(options with { InitialHead = start }).Train(a, train).Model;
+        using var fromSeed = new SiameseTrainer(options).Train(b, train).Model;
+
+        fromStart.Head.KochWeights.Zip(weights).Should().OnlyContain(p => Math.Abs(p.First - p.Second) < 1e-5);
+        fromStart.Head.KochBias.Should().BeApproximately(3f, 1e-5f);
+        fromSeed.Head.KochWeights.Zip(weights).Should().Contain(p => Math.Abs(p.First - p.Second) > 0.1, "without InitialHead the head starts from the seed");
+    }
+
+    [Fact]
+    public void Train_InconsistentHeadOptions_ThrowTypedErrorsNamingTheProblem()
+    {
+        using var train = SyntheticClasses.NoisyPrototypes(classes: 4, perClass: 4, size: 16);
+        using var embedder = SyntheticClasses.TinyConv4(size: 16);
+        var before = SyntheticClasses.Weights(embedder);
+
+        var frozenContrastive = () => new SiameseTrainer(Small(SiameseHeadKind.Contrastive, 2) with { EmbedderLearningRateFactor = 0 }).Train(embedder, train);
+        var contrastiveStart = () => new SiameseTrainer(Small(SiameseHeadKind.Koch, 2) with { InitialHead = SiameseHead.Contrastive() }).Train(embedder, train);
+        var wrongSize = () => new SiameseTrainer(Small(SiameseHeadKind.Koch, 2) with { InitialHead = SiameseHead.Koch(new float[5], 0f) }).Train(embedder, train);
+        var outOfRange = () => Small(SiameseHeadKind.Koch, 2) with { EmbedderLearningRateFactor = 1.5 };
+
+        frozenContrastive.Should().Throw<ArgumentException>().WithMessage("*contrastive head has nothing else to train*");
+        contrastiveStart.Should().Throw<ArgumentException>().WithMessage("*InitialHead must be a Koch head*Contrastive*");
+        wrongSize.Should().Throw<ArgumentException>().WithMessage("*5 weights*8 values*");
+        outOfRange.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("EmbedderLearningRateFactor");
+        SyntheticClasses.Weights(embedder).Should().BeEquivalentTo(before, "a refused run trains nothing");
+    }
 }
