@@ -189,7 +189,7 @@ public sealed class CliGalleryTests : IDisposable
     public void Classify_WithAnotherModel_ExitsTwoWithTheEmbedderMismatch()
     {
         CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
-        string other = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-siamese-conv4");
+        string other = Path.Combine(TestPaths.RepoRoot, "models", "omniglot-background-conv4");
 
         var (code, _, error) = CliRunner.Invoke("classify", _gallery, _query, "--model", other);
 
