@@ -19,6 +19,18 @@ internal static class ParallelDecode
             return;
         }
 
+        if (count == 1 || degree == 1)
+        {
+            // Nothing to share out: run in order on the calling thread (the first failure is the lowest index).
+            for (int i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                body(i);
+            }
+
+            return;
+        }
+
         var failures = new Exception?[count];
         int failed = 0;
         var options = new ParallelOptions

@@ -154,17 +154,9 @@ public sealed class Embedder : IEmbedder
         CheckInput(images);
         var copy = AcquireCopy();
 
-        // The small-batch policy changes the calling thread's libtorch thread count for this pass only.
-        int threads = SmallBatchThreading.ThreadsFor(images.shape[0]), previousThreads = 0;
-        if (threads > 0 && Device.type == DeviceType.CPU && (previousThreads = get_num_threads()) != threads)
-        {
-            set_num_threads(threads);
-        }
-        else
-        {
-            threads = 0;
-        }
-
+        // The small-batch policy changes the calling thread's libtorch thread count for this pass only (a no-op when a
+        // caller such as Gallery.Classify already applied it to its whole call).
+        using var threads = EnterSmallBatchThreads(images.shape[0]);
         try
         {
             using var scope = NewDisposeScope();
@@ -191,11 +183,6 @@ public sealed class Embedder : IEmbedder
         }
         finally
         {
-            if (threads > 0)
-            {
-                set_num_threads(previousThreads);
-            }
-
             lock (_copySync)
             {
                 copy.Release();
@@ -212,6 +199,31 @@ public sealed class Embedder : IEmbedder
     {
         ArgumentNullException.ThrowIfNull(images);
         return Normalize(Network.forward(images));
+    }
+
+    /// <summary>
+    /// Applies <see cref="SmallBatchThreading"/> to the calling thread for a call on <paramref name="batch"/> images until
+    /// the result is disposed: sets libtorch's intra-op thread count when the policy covers the batch, the device is the
+    /// CPU and the count differs, and restores the previous count afterwards. Galleries hold it around a whole
+    /// single-image classification (decode, embed, score), because changing the count between those steps costs more
+    /// than the steps themselves: the next parallel operation has to regroup libtorch's OpenMP team.
+    /// </summary>
+    internal ThreadCountScope EnterSmallBatchThreads(long batch)
+    {
+        int threads = SmallBatchThreading.ThreadsFor(batch);
+        if (threads <= 0 || Device.type != DeviceType.CPU)
+        {
+            return default;
+        }
+
+        int previous = get_num_threads();
+        if (previous == threads)
+        {
+            return default;
+        }
+
+        set_num_threads(threads);
+        return new ThreadCountScope(previous);
     }
 
     /// <summary>

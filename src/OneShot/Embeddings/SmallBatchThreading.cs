@@ -10,7 +10,10 @@ namespace OneShot.Embeddings;
 /// and on a busy machine a pass waits for every one of its threads to be scheduled. Measured on a shared 2-core
 /// machine (docs/PERFORMANCE.md), one Conv4 image from file to prediction took 40 ms with libtorch's default 2
 /// threads and 5.5 ms with one. Batches up to <see cref="MaxBatch"/> images therefore run on <see cref="Threads"/>
-/// threads; larger batches use libtorch's setting.
+/// threads; larger batches use libtorch's setting. A <see cref="Galleries.Gallery"/> holds the policy around a whole
+/// classification of that many images (decode, embed, score), not only the forward pass: switching the count back
+/// between embedding and scoring made the scoring step regroup libtorch's OpenMP team, which on the busy machine cost
+/// more than the rest of the call (p50 11.6 ms against 3.1 ms, docs/PERFORMANCE.md).
 /// </para>
 /// <para>
 /// Thread safety: with libtorch's OpenMP threading, the intra-op thread count (<c>torch.set_num_threads</c>) is a

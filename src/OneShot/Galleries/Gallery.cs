@@ -290,6 +290,7 @@ public sealed class Gallery : IDisposable
         }
 
         // Decoded in bounded batches (overlapped with embedding on a GPU), so memory does not grow with the file count.
+        using var threads = EnterSmallBatchThreads(imagePaths.Count);
         using var scope = NewDisposeScope();
         return Predict(new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
     }
@@ -306,6 +307,7 @@ public sealed class Gallery : IDisposable
                 nameof(image));
         }
 
+        using var threads = EnterSmallBatchThreads(1);
         using var scope = NewDisposeScope();
         return Predict(_embedder.Embed(image.unsqueeze(0)))[0];
     }
@@ -315,6 +317,7 @@ public sealed class Gallery : IDisposable
     public IReadOnlyList<Prediction> ClassifyBatch(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
+        using var threads = EnterSmallBatchThreads(images.dim() > 0 ? images.shape[0] : 0);
         using var scope = NewDisposeScope();
         return Predict(_embedder.Embed(images));
     }
@@ -431,4 +434,11 @@ public sealed class Gallery : IDisposable
     }
 
     private IReadOnlyList<Prediction> Predict(Tensor embeddings) => _state.Predict(embeddings);
+
+    /// <summary>
+    /// The embedder's small-batch thread policy (<see cref="Embedder.SmallBatchThreading"/>) held around a whole
+    /// classification (decode, embed, score) rather than the forward pass alone; nothing for other embedders.
+    /// </summary>
+    private ThreadCountScope EnterSmallBatchThreads(long batch) =>
+        _embedder is Embedder embedder ? embedder.EnterSmallBatchThreads(batch) : default;
 }

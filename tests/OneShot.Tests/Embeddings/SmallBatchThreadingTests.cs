@@ -117,6 +117,52 @@ public sealed class SmallBatchThreadingTests : IDisposable
     }
 
     [Fact]
+    public void GalleryClassify_OneImage_HoldsThePolicyForTheWholeCallAndRestoresTheCount()
+    {
+        using var embedder = ProbeEmbedder((batch, threads) => _seen.Enqueue((batch, threads)));
+        using var gallery = new OneShot.Galleries.Gallery(embedder);
+        using (var a = rand(1, 1, 6, 6))
+        using (var b = rand(1, 1, 6, 6))
+        {
+            gallery.Enroll("a", a);
+            gallery.Enroll("b", b);
+        }
+
+        string folder = Directory.CreateTempSubdirectory("oneshot-threads-").FullName;
+        try
+        {
+            string[] files = [.. Enumerable.Range(0, 3).Select(i => Path.Combine(folder, $"q{i}.png"))];
+            for (int i = 0; i < files.Length; i++)
+            {
+                File.WriteAllBytes(files[i], OneShot.Tests.Data.TestImages.Encode(SkiaSharp.SKEncodedImageFormat.Png, 6, 6, (x, y) => (x + y + i) % 2 == 0 ? SkiaSharp.SKColors.Black : SkiaSharp.SKColors.White));
+            }
+
+            using var one = rand(1, 6, 6);
+            using var three = rand(3, 1, 6, 6);
+            _seen.Clear();
+
+            var fromFile = gallery.Classify(files[0]);
+            int afterFile = get_num_threads();
+            var fromTensor = gallery.Classify(one);
+            int afterTensor = get_num_threads();
+            var batch = gallery.ClassifyBatch(files);
+            var tensorBatch = gallery.ClassifyBatch(three);
+
+            // One image: one thread (as a pass of two, Embedder.ForwardNeverSingle); three: the caller's two.
+            _seen.Should().Equal((2L, 1), (2L, 1), (3L, 2), (3L, 2));
+            new[] { afterFile, afterTensor, get_num_threads() }.Should().Equal(2, 2, 2);
+            batch[0].Label.Should().Be(fromFile.Label, "the policy does not change a prediction");
+            batch[0].Score.Should().Be(fromFile.Score);
+            tensorBatch.Should().HaveCount(3);
+            fromTensor.Label.Should().BeOneOf("a", "b");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Options_OutOfRangeValues_ThrowNamingTheProperty()
     {
         var negative = () => new SmallBatchThreading { MaxBatch = -1 };
