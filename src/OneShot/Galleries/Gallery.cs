@@ -206,6 +206,7 @@ public sealed class Gallery : IDisposable
             throw new ArgumentException("Enroll at least one image.", nameof(imagePaths));
         }
 
+        using var threads = EnterSmallBatchThreads(imagePaths.Count);
         using var scope = NewDisposeScope();
         Add(label, new FileEmbeddingPipeline(_embedder).Embed(imagePaths));
     }
@@ -218,6 +219,7 @@ public sealed class Gallery : IDisposable
     {
         SupportSet.ValidateLabel(label, nameof(label));
         ArgumentNullException.ThrowIfNull(images);
+        using var threads = EnterSmallBatchThreads(images.dim() == 3 ? 1 : images.dim() > 0 ? images.shape[0] : 0);
         using var scope = NewDisposeScope();
         Add(label, _embedder.Embed(images.dim() == 3 ? images.unsqueeze(0) : images));
     }
