@@ -219,9 +219,10 @@ public sealed class Gallery : IDisposable
     {
         SupportSet.ValidateLabel(label, nameof(label));
         ArgumentNullException.ThrowIfNull(images);
-        using var threads = EnterSmallBatchThreads(images.dim() == 3 ? 1 : images.dim() > 0 ? images.shape[0] : 0);
         using var scope = NewDisposeScope();
-        Add(label, _embedder.Embed(images.dim() == 3 ? images.unsqueeze(0) : images));
+        var batch = images.dim() == 3 ? images.unsqueeze(0) : images;
+        using var threads = EnterSmallBatchThreads(batch);
+        Add(label, _embedder.Embed(batch));
     }
 
     /// <summary>Enrolls precomputed embeddings under <paramref name="label"/>: one <c>[D]</c> or several <c>[N,D]</c>.</summary>
@@ -319,7 +320,7 @@ public sealed class Gallery : IDisposable
     public IReadOnlyList<Prediction> ClassifyBatch(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        using var threads = EnterSmallBatchThreads(images.dim() > 0 ? images.shape[0] : 0);
+        using var threads = EnterSmallBatchThreads(images);
         using var scope = NewDisposeScope();
         return Predict(_embedder.Embed(images));
     }
@@ -443,4 +444,7 @@ public sealed class Gallery : IDisposable
     /// </summary>
     private ThreadCountScope EnterSmallBatchThreads(long batch) =>
         _embedder is Embedder embedder ? embedder.EnterSmallBatchThreads(batch) : default;
+
+    /// <summary>The same for a batch <c>[N,C,H,W]</c> (a tensor without dimensions counts as none; Embed rejects it).</summary>
+    private ThreadCountScope EnterSmallBatchThreads(Tensor images) => EnterSmallBatchThreads(images.dim() > 0 ? images.shape[0] : 0);
 }

@@ -101,14 +101,7 @@ public sealed class SiameseTrainer
         {
             try
             {
-                if (trainBody)
-                {
-                    embedder.Network.train();
-                }
-                else
-                {
-                    embedder.Network.eval();
-                }
+                embedder.Network.train(trainBody); // a frozen body embeds in evaluation mode
 
                 for (int step = 0; step < o.Steps; step++)
                 {
@@ -163,13 +156,8 @@ public sealed class SiameseTrainer
         }
 
         Tensor embeddings;
-        if (trainBody)
+        using (trainBody ? null : no_grad())
         {
-            embeddings = embedder.Forward(images.to(embedder.Device));
-        }
-        else
-        {
-            using var noGrad = no_grad();
             embeddings = embedder.Forward(images.to(embedder.Device));
         }
 
