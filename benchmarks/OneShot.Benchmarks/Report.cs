@@ -185,6 +185,7 @@ internal static class Report
         double? Ratio(string model) =>
             rows.Where(r => r.Model == model).Select(r => r.Ratio).DefaultIfEmpty(double.NaN).Min() is var v && double.IsFinite(v) ? Round(v) : null;
         results["onednn_max_cpu_isa"] = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA");
+        results["onednn_isa_policy"] = OneShot.NativeKernelCheck.OneDnnIsaPolicy;
         results["pytorch_peer"] = peer is null ? $"skipped: {reason}" : peer.Description;
         results["pytorch_inference_ratio_conv4"] = Ratio("conv4");
         results["pytorch_inference_ratio_resnet12"] = Ratio("resnet12");
@@ -220,7 +221,7 @@ internal static class Report
     private static void PrintPeer(TextWriter o, ReportPeer? peer, string reason, List<PeerInferenceRow> rows, PeerLatencyRow latency, double ourStep, double theirStep, double gemm)
     {
         o.WriteLine(peer is null ? $"0. Against PyTorch: skipped ({reason})" : $"0. Against PyTorch, alternating in this run: {peer.Description}");
-        o.WriteLine(Invariant($"   OneShot: TorchSharp/libtorch {__version__}, oneDNN max ISA {Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "default"}; ratio = our img/s / PyTorch's best (plain eval or optimize_for_inference); OneShot.Onnx = the same network through ONNX Runtime"));
+        o.WriteLine(Invariant($"   OneShot: TorchSharp/libtorch {__version__}, oneDNN max ISA {OneShot.NativeKernelCheck.OneDnnIsaPolicy}; ratio = our img/s / PyTorch's best (plain eval or optimize_for_inference); OneShot.Onnx = the same network through ONNX Runtime"));
         o.WriteLine("   model                     batch   ours img/s  of GEMM  PyTorch plain  PyTorch optimized  ratio | OneShot.Onnx img/s  ratio");
         foreach (var r in rows)
         {

@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(ImportOnnxCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(TrainProjectionCommand.Create());
+        root.Subcommands.Add(CheckKernelsCommand.Create());
         return root;
     }
 

@@ -12,6 +12,9 @@ internal static class ExitCodes
     /// <summary>Data error: a bad image, dataset, model or gallery file.</summary>
     public const int Data = 2;
 
+    /// <summary>A check found wrong results (<c>check-kernels</c>).</summary>
+    public const int CheckFailed = 3;
+
     /// <summary>Runs <paramref name="body"/>, mapping OneShot's typed errors to exit codes and one-line messages.</summary>
     public static int Run(Func<int> body)
     {

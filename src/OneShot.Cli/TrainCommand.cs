@@ -72,6 +72,7 @@ internal static class TrainCommand
             var preprocessing = data.Preprocessing(result);
             var (train, name) = data.Open(result, trainSplit, preprocessing);
             IClassDataset? validation = validationSplit is null ? null : data.Open(result, validationSplit, preprocessing).Dataset;
+            Console.Error.WriteLine($"oneDNN instruction set: {NativeKernelCheck.OneDnnIsaPolicy}");
             Console.WriteLine($"train: {name} split {trainSplit} ({train.Classes.Count} classes){(validationSplit is null ? string.Empty : $", validation split {validationSplit} ({validation!.Classes.Count} classes)")}");
 
             var options = new PrototypicalTrainerOptions

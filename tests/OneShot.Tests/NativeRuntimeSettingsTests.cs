@@ -1,19 +1,141 @@
+using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OneShot.Tests;
 
 /// <summary>
-/// libtorch 2.10's oneDNN returns wrong convolutions on AVX-512 hosts for channel counts that are not a multiple of
-/// the vector width; OneShot caps oneDNN at SSE4.1 when its assembly loads (see NativeRuntimeSettings).
+/// libtorch 2.10's oneDNN returned wrong convolutions on one AVX-512 host for channel counts that are not a multiple
+/// of the vector width; OneShot caps oneDNN at SSE4.1 when its assembly loads unless this host passed
+/// NativeKernelCheck (see NativeRuntimeSettings).
 /// </summary>
-public sealed class NativeRuntimeSettingsTests
+public sealed class NativeRuntimeSettingsTests : IDisposable
 {
+    private const string Host = "AuthenticAMD family 26 model 2 stepping 1 microcode 0x1 flags 0011223344556677; TorchSharp 0.107.0; check 1";
+    private readonly string _root = TestPaths.NewTempFolder("oneshot-kernel-check");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static NativeKernelCheckResult Result(string host = Host, string isa = "ALL", params string[] failures) =>
+        new(host, isa, 2456, failures, failures.Length == 0 ? 2.7e-6 : 0.3, new DateTimeOffset(2026, 12, 1, 6, 15, 0, TimeSpan.Zero));
+
     [Fact]
-    public void OneDnnIsa_IsCappedInTheNativeEnvironment()
+    public void OneDnnIsa_InTheNativeEnvironment_IsWhatThePolicyDecidedFromThisHostsRecord()
     {
         _ = typeof(OneShot.Embeddings.Embedder).Assembly; // loading the assembly runs its module initializer
-        Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA").Should().Be("SSE41");
+        string policy = NativeKernelCheck.OneDnnIsaPolicy;
+        string? isa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA");
+        string? record = NativeKernelCheck.FindPassingRecord(NativeKernelCheck.RecordPath, NativeKernelCheck.HostSignature);
+
+        if (policy.Contains("set by the host", StringComparison.Ordinal))
+        {
+            policy.Should().StartWith(isa + " ");
+        }
+        else if (record is null)
+        {
+            isa.Should().Be("SSE41", policy);
+            policy.Should().StartWith("SSE41 (no passing kernel check of this host");
+        }
+        else
+        {
+            isa.Should().Be("ALL", policy);
+            policy.Should().StartWith("ALL (this host passed the kernel check: " + record);
+        }
+    }
+
+    [Fact]
+    public void Record_ThenFind_LiftsTheCapOnlyForAPassingFullIsaCheckOfTheSameHost()
+    {
+        string passing = Path.Combine(_root, "passing.json"), failing = Path.Combine(_root, "failing.json"), capped = Path.Combine(_root, "capped.json");
+        NativeKernelCheck.Record(Result(), passing);
+        NativeKernelCheck.Record(Result(failures: "3x3 conv stride 1, 20->20 channels, 7x7, NCHW: relative error 0.3"), failing);
+        NativeKernelCheck.Record(Result(isa: "SSE41"), capped);
+
+        NativeKernelCheck.FindPassingRecord(passing, Host).Should().Be("2456 cases right at 2026-12-01 06:15 UTC");
+        NativeKernelCheck.FindPassingRecord(passing, Host.Replace("family 26", "family 25", StringComparison.Ordinal)).Should().BeNull("another CPU");
+        NativeKernelCheck.FindPassingRecord(passing, Host.Replace("0.107.0", "0.108.0", StringComparison.Ordinal)).Should().BeNull("another libtorch");
+        NativeKernelCheck.FindPassingRecord(passing, null).Should().BeNull("a host whose CPU cannot be read");
+        NativeKernelCheck.FindPassingRecord(failing, Host).Should().BeNull("the check failed");
+        NativeKernelCheck.FindPassingRecord(capped, Host).Should().BeNull("the check did not run the full instruction set");
+        NativeKernelCheck.FindPassingRecord(Path.Combine(_root, "missing.json"), Host).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    [InlineData("newer format")]
+    [InlineData("cases as text")]
+    [InlineData("no failures array")]
+    public void FindPassingRecord_DamagedRecord_KeepsTheCapAndNeverThrows(string damage)
+    {
+        string path = Path.Combine(_root, "record.json");
+        NativeKernelCheck.Record(Result(), path);
+        string text = File.ReadAllText(path);
+        var json = JsonNode.Parse(text)!.AsObject();
+        string damaged = damage switch
+        {
+            "truncated" => text[..(text.Length / 2)],
+            "garbage" => "\u0000\u00ff not json",
+            "newer format" => Set(json, "formatVersion", 2),
+            "cases as text" => Set(json, "cases", "many"),
+            _ => Remove(json, "failures"),
+        };
+        File.WriteAllText(path, damaged);
+
+        NativeKernelCheck.FindPassingRecord(path, Host).Should().BeNull();
+
+        static string Set(JsonObject o, string key, JsonNode value)
+        {
+            o[key] = value;
+            return o.ToJsonString();
+        }
+
+        static string Remove(JsonObject o, string key)
+        {
+            o.Remove(key);
+            return o.ToJsonString();
+        }
+    }
+
+    [Fact]
+    public void ParseJson_OfToJson_KeepsEveryField()
+    {
+        var original = Result(failures: ["a", "b"]);
+
+        var parsed = NativeKernelCheck.ParseJson(NativeKernelCheck.ToJson(original).ToJsonString());
+
+        parsed.HostSignature.Should().Be(Host);
+        parsed.OneDnnIsa.Should().Be("ALL");
+        parsed.Cases.Should().Be(2456);
+        parsed.Failures.Should().Equal("a", "b");
+        parsed.WorstRelativeError.Should().Be(0.3);
+        parsed.CheckedAt.Should().Be(original.CheckedAt);
+        parsed.Passed.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Run_Quick_ThisProcesssConvolutionsMatchFloat64()
+    {
+        var result = NativeKernelCheck.Run(repetitions: 1, quick: true, progress: null);
+
+        result.Failures.Should().BeEmpty();
+        result.Passed.Should().BeTrue();
+        result.Cases.Should().Be(NativeKernelCheck.Cases(quick: true).Count).And.Be(30, "5 input channel counts (1, 3, 17, 20, 64) x 3 output ones (17, 20, 64) x 2 layouts");
+        result.WorstRelativeError.Should().BeGreaterThan(0, "float32 differs from float64 a little").And.BeLessThan(1e-5);
+        result.OneDnnIsa.Should().Be(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+    }
+
+    [Fact]
+    public void Cases_Full_CoverTheBackbonesShapesAndTheChannelCountsThatBrokeBefore()
+    {
+        var cases = NativeKernelCheck.Cases(quick: false);
+
+        cases.Should().Contain(new KernelCase(3, 64, 7, 2, 56, true), "ResNet-18's stem");
+        cases.Should().Contain(new KernelCase(1, 64, 3, 1, 28, false), "Conv4's first layer");
+        cases.Should().Contain(new KernelCase(64, 160, 3, 1, 14, true), "ResNet-12");
+        cases.Should().Contain(new KernelCase(20, 20, 3, 1, 3, false), "a channel count that broke on an AVX-512 host");
+        cases.Should().Contain(new KernelCase(64, 64, 1, 2, 14, true), "a 1x1 stride-2 shortcut");
+        cases.Should().OnlyHaveUniqueItems();
     }
 
     [Theory]
