@@ -37,6 +37,9 @@ internal sealed class FoldedNetwork : InferenceCopy
     // ResNet-18's basic blocks as indices into _convolutions (downsample -1 when the block has none); empty otherwise.
     private readonly List<(int Conv1, int Conv2, int Downsample)> _blocks;
 
+    // Conv4 on the CPU: the same folded convolutions on oneDNN's own tensors (null for the ResNets).
+    private readonly MkldnnConv4? _mkldnn;
+
     private FoldedNetwork(
         List<(Tensor, Tensor, long, long)> convolutions,
         Func<FoldedNetwork, Tensor, Tensor> forward,
@@ -47,6 +50,9 @@ internal sealed class FoldedNetwork : InferenceCopy
         _convolutions = convolutions;
         _forward = forward;
         _blocks = blocks;
+        _mkldnn = convolutions.Count == 4 && blocks.Count == 0 && convolutions.All(c => c.Item3 == 1 && c.Item4 == 1)
+            ? new MkldnnConv4([.. convolutions.Select(c => (c.Item1, c.Item2))])
+            : null;
     }
 
     /// <summary>
@@ -128,6 +134,7 @@ internal sealed class FoldedNetwork : InferenceCopy
     /// <inheritdoc />
     protected override void ReleaseTensors()
     {
+        _mkldnn?.Dispose();
         foreach (var (w, b, _, _) in _convolutions)
         {
             w.Dispose();
@@ -166,6 +173,11 @@ internal sealed class FoldedNetwork : InferenceCopy
     private Tensor Conv4Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        if (_mkldnn?.TryForward(input) is { } fast)
+        {
+            return fast.MoveToOuterDisposeScope();
+        }
+
         var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
