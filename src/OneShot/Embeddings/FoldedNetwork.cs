@@ -37,22 +37,27 @@ internal sealed class FoldedNetwork : InferenceCopy
     // ResNet-18's basic blocks as indices into _convolutions (downsample -1 when the block has none); empty otherwise.
     private readonly List<(int Conv1, int Conv2, int Downsample)> _blocks;
 
-    // Conv4 on the CPU: the same folded convolutions on oneDNN's own tensors (null for the ResNets).
-    private readonly MkldnnConv4? _mkldnn;
+    // Conv4 on the CPU: the same folded convolutions on oneDNN's own tensors (it declines, and the dense path runs,
+    // elsewhere). Null for the ResNets: measured, ResNet-18 ran level with its dense path and ResNet-12 slower (oneDNN's
+    // tensors have no leaky ReLU in libtorch 2.10, so each one needs two conversions), docs/PERFORMANCE.md.
+    private readonly MkldnnNetwork? _mkldnn;
+
+    // The input shapes Conv records on this thread while MkldnnNetwork learns them (null otherwise).
+    [ThreadStatic]
+    private static Dictionary<int, long[]>? t_convolutionInputs;
 
     private FoldedNetwork(
         List<(Tensor, Tensor, long, long)> convolutions,
         Func<FoldedNetwork, Tensor, Tensor> forward,
         List<(int, int, int)> blocks,
+        string? mkldnnBody,
         long version)
         : base(version)
     {
         _convolutions = convolutions;
         _forward = forward;
         _blocks = blocks;
-        _mkldnn = convolutions.Count == 4 && blocks.Count == 0 && convolutions.All(c => c.Item3 == 1 && c.Item4 == 1)
-            ? new MkldnnConv4([.. convolutions.Select(c => (c.Item1, c.Item2))])
-            : null;
+        _mkldnn = mkldnnBody is null ? null : new MkldnnNetwork(convolutions, mkldnnBody, x => forward(this, x), ConvolutionInputs);
     }
 
     /// <summary>
@@ -73,11 +78,12 @@ internal sealed class FoldedNetwork : InferenceCopy
         var state = network.state_dict();
         Layer[] layout;
         Func<FoldedNetwork, Tensor, Tensor> forward;
+        string? mkldnnBody = null;
         var blocks = new List<(int, int, int)>();
         switch (network)
         {
             case Conv4:
-                (layout, forward) = (Conv4Layout, static (f, x) => f.Conv4Forward(x));
+                (layout, forward, mkldnnBody) = (Conv4Layout, static (f, x) => f.Conv4Forward(x), Conv4MkldnnBody);
                 break;
             case ResNet12:
                 (layout, forward) = (ResNet12Layout, static (f, x) => f.ResNet12Forward(x));
@@ -94,7 +100,7 @@ internal sealed class FoldedNetwork : InferenceCopy
             convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope(), layer.Stride, layer.Padding));
         }
 
-        return new FoldedNetwork(convolutions, forward, blocks, version);
+        return new FoldedNetwork(convolutions, forward, blocks, mkldnnBody, version);
     }
 
     /// <summary>
@@ -129,7 +135,13 @@ internal sealed class FoldedNetwork : InferenceCopy
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor images) => _forward(this, images);
+    public override Tensor Forward(Tensor images) => _mkldnn?.TryForward(images) ?? _forward(this, images);
+
+    /// <summary>The dense folded forward pass alone (tests and benchmarks).</summary>
+    internal Tensor DenseForwardForTests(Tensor images) => _forward(this, images);
+
+    /// <summary>Whether this copy runs on oneDNN's own tensors: null without that path (the ResNets), false once it declined (tests).</summary>
+    internal bool? UsesMkldnn => _mkldnn is null ? null : !_mkldnn.Declined;
 
     /// <inheritdoc />
     protected override void ReleaseTensors()
@@ -166,18 +178,40 @@ internal sealed class FoldedNetwork : InferenceCopy
 
     private Tensor Conv(Tensor x, int index)
     {
+        t_convolutionInputs?.TryAdd(index, x.shape);
         var (w, b, stride, padding) = _convolutions[index];
         return nn.functional.conv2d(x, w, b, strides: [stride, stride], padding: [padding, padding]);
+    }
+
+    // Conv4's mkldnn forward pass (MkldnnNetwork's TorchScript, x the mkldnn input): Conv4Forward below, op for op.
+    private const string Conv4MkldnnBody = """
+        x = torch.max_pool2d(CONV(0, x).relu_(), [2, 2])
+        x = torch.max_pool2d(CONV(1, x).relu_(), [2, 2])
+        x = torch.max_pool2d(CONV(2, x).relu_(), [2, 2])
+        x = torch.max_pool2d(CONV(3, x).relu_(), [2, 2])
+        return x.to_dense().flatten(1)
+        """;
+
+    /// <summary>The input shape of every convolution, in order, for a forward pass on <paramref name="sample"/>.</summary>
+    private IReadOnlyList<long[]> ConvolutionInputs(Tensor sample)
+    {
+        var shapes = new Dictionary<int, long[]>();
+        t_convolutionInputs = shapes;
+        try
+        {
+            _forward(this, sample).Dispose();
+        }
+        finally
+        {
+            t_convolutionInputs = null;
+        }
+
+        return [.. Enumerable.Range(0, _convolutions.Count).Select(i => shapes[i])];
     }
 
     private Tensor Conv4Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        if (_mkldnn?.TryForward(input) is { } fast)
-        {
-            return fast.MoveToOuterDisposeScope();
-        }
-
         var x = ChannelsLast(input);
         for (int i = 0; i < 4; i++)
         {
