@@ -64,8 +64,8 @@ internal sealed class ReportPeer : IDisposable
     }
 
     /// <summary>Seconds of one forward pass of <paramref name="model"/> in the peer (plain eval or optimize_for_inference).</summary>
-    public double Embed(string model, int size, int[]? widths, int batch, string variant) =>
-        Ask(new JsonObject
+    public double[] Embed(string model, int size, int[]? widths, int batch, string variant, int calls) =>
+        Seconds(Ask(new JsonObject
         {
             ["cmd"] = "embed",
             ["model"] = model,
@@ -73,7 +73,8 @@ internal sealed class ReportPeer : IDisposable
             ["widths"] = widths is null ? null : new JsonArray([.. widths.Select(w => (JsonNode)w)]),
             ["batch"] = batch,
             ["variant"] = variant,
-        })["seconds"]!.GetValue<double>();
+            ["repeats"] = calls,
+        }));
 
     /// <summary>Seconds of each of <paramref name="steps"/> prototypical training steps (after one warm-up step).</summary>
     public double[] Train(int steps, int way, int shot, int query) =>

@@ -12,8 +12,8 @@ freezing, conv+bn folding, MKL-DNN prepacked weights).
 
 Requests (each answered by one line):
   {"cmd": "hello"}                                            -> versions, threads, ISA
-  {"cmd": "embed", "model": M, "size": S, "widths": [...], "batch": B, "variant": "plain"|"optimized"}
-                                                              -> {"seconds": t}  (one forward pass)
+  {"cmd": "embed", "model": M, "size": S, "widths": [...], "batch": B, "variant": "plain"|"optimized", "repeats": R}
+                                                              -> {"seconds": [t, ...]}  (R forward passes in a row)
   {"cmd": "train", "steps": K, "way": 60, "shot": 1, "query": 5}
                                                               -> {"seconds": [t, ...]}  (K Adam steps after one warm-up)
   {"cmd": "classify", "path": P, "repeats": R}                -> {"seconds": [t, ...]}  (file -> label, Conv4-28)
@@ -250,7 +250,7 @@ def main():
                 break
             if cmd == "embed":
                 run = runner(req["model"], req["size"], req.get("widths"), req["batch"], req["variant"])
-                reply = {"seconds": timed(run)}
+                reply = {"seconds": [timed(run) for _ in range(req.get("repeats", 1))]}
             elif cmd == "train":
                 reply = {"seconds": train_steps(req["steps"], req.get("way", 60), req.get("shot", 1), req.get("query", 5))}
             elif cmd == "classify":

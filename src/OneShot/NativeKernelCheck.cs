@@ -238,7 +238,8 @@ public static class NativeKernelCheck
         using var generator = new Generator(seed);
         using var noGradGuard = enable_grad();
         var x = randn([8, c.In, c.Size, c.Size], generator: generator);
-        var w = randn([c.Out, c.In, c.Kernel, c.Kernel], generator: generator) / Math.Sqrt(c.In * c.Kernel * c.Kernel);
+        using var scale = (1.0 / Math.Sqrt(c.In * c.Kernel * c.Kernel)).ToScalar();
+        var w = randn([c.Out, c.In, c.Kernel, c.Kernel], generator: generator).mul_(scale);
         var x32 = (c.ChannelsLast ? ChannelsLast(x) : x.clone()).requires_grad_(true);
         var w32 = (c.ChannelsLast ? ChannelsLast(w) : w.clone()).requires_grad_(true);
         var x64 = x.to(float64).requires_grad_(true);
@@ -270,9 +271,10 @@ public static class NativeKernelCheck
     /// <summary>Allocates and frees NaN-filled buffers of several sizes, so reused heap memory holds NaN.</summary>
     private static void DirtyFreedMemory()
     {
+        using var nan = float.NaN.ToScalar();
         for (int i = 0; i < 8; i++)
         {
-            using var junk = full([1L << (12 + i)], float.NaN);
+            using var junk = full([1L << (12 + i)], nan);
         }
     }
 

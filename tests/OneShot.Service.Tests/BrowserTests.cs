@@ -31,7 +31,7 @@ public sealed partial class BrowserTests
         // Generous: the machine may be busy with other test assemblies; a wrong label still fails at once.
         Assertions.SetDefaultExpectTimeout(60_000);
         await page.GotoAsync(service.Address + "/");
-        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("conv4, 64-value embeddings; 0 labels");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("conv4, 128-value embeddings; 0 labels");
 
         await page.FillAsync("#label-input", "horizontal");
         await DropAsync(page, "#support-drop", ("h1.png", Draw(Shape.HorizontalBar)), ("h2.png", Draw(Shape.HorizontalBar, dy: 3)));

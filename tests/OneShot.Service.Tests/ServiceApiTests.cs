@@ -98,7 +98,7 @@ public sealed class ServiceApiTests : IDisposable
         var health = await client.GetFromJsonAsync<HealthResponse>("/health");
         health!.Status.Should().Be("ok");
         health.Architecture.Should().Be("conv4");
-        health.EmbeddingSize.Should().Be(64);
+        health.EmbeddingSize.Should().Be(128);
         health.Fingerprint.Should().Contain("weights sha256 ");
         health.Gallery.Should().Be(factory.GalleryPath);
         (health.Labels, health.Examples).Should().Be((0, 0));

@@ -126,7 +126,7 @@ public sealed class CliGalleryTests : IDisposable
         var (code, output, _) = CliRunner.Invoke("info", Model);
 
         code.Should().Be(0);
-        output.Should().MatchRegex(@"architecture:\s+conv4").And.MatchRegex(@"input:\s+1x28x28").And.MatchRegex(@"embeddingSize:\s+64");
+        output.Should().MatchRegex(@"architecture:\s+conv4").And.MatchRegex(@"input:\s+1x28x28").And.MatchRegex(@"embeddingSize:\s+128");
     }
 
     [Theory]

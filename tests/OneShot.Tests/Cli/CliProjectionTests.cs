@@ -34,7 +34,7 @@ public sealed class CliProjectionTests : IDisposable
         var (code, stdout, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Emoji, "--augment", "1", "--epochs", "20", "--seed", "2", "--out", output);
 
         code.Should().Be(ExitCodes.Success, error);
-        stdout.Should().Contain("Saved projection 64 -> 64");
+        stdout.Should().Contain("Saved projection 128 -> 128");
         ProjectedEmbedder.ReadInfo(output).Base.Should().Be(Path.GetRelativePath(output, Base));
         var figures = System.Text.RegularExpressions.Regex.Match(stdout, @"validation rank-1 ([0-9.]+) ?% \(base alone ([0-9.]+) ?%\)");
         figures.Success.Should().BeTrue(stdout);

@@ -27,7 +27,7 @@ public sealed class CliOnnxTests : IDisposable
         string onnx = Path.Combine(_root, "out", "conv4.onnx");
         var (exportCode, exportOut, exportError) = CliRunner.Invoke("export-onnx", "--model", Model, "--out", onnx);
         exportCode.Should().Be(0, exportError);
-        exportOut.Should().Contain("input 'images' [batch,1,28,28] -> output 'embeddings' [batch,64], opset 17");
+        exportOut.Should().Contain("input 'images' [batch,1,28,28] -> output 'embeddings' [batch,128], opset 17");
         File.Exists(onnx).Should().BeTrue();
         OnnxSidecarFile.Read(onnx + ".json").Architecture.Should().Be("conv4");
 
