@@ -240,8 +240,8 @@ public static class NativeKernelCheck
         var x = randn([8, c.In, c.Size, c.Size], generator: generator);
         using var scale = (1.0 / Math.Sqrt(c.In * c.Kernel * c.Kernel)).ToScalar();
         var w = randn([c.Out, c.In, c.Kernel, c.Kernel], generator: generator).mul_(scale);
-        var x32 = (c.ChannelsLast ? ChannelsLast(x) : x.clone()).requires_grad_(true);
-        var w32 = (c.ChannelsLast ? ChannelsLast(w) : w.clone()).requires_grad_(true);
+        var x32 = (c.ChannelsLast ? Embeddings.FoldedNetwork.ChannelsLast(x) : x.clone()).requires_grad_(true);
+        var w32 = (c.ChannelsLast ? Embeddings.FoldedNetwork.ChannelsLast(w) : w.clone()).requires_grad_(true);
         var x64 = x.to(float64).requires_grad_(true);
         var w64 = w.to(float64).requires_grad_(true);
         long padding = c.Kernel / 2;
@@ -260,12 +260,6 @@ public static class NativeKernelCheck
         double scale = reference.abs().max().item<double>();
         double error = (value.to(float64) - reference).abs().max().item<double>();
         return error / Math.Max(scale, 1e-30);
-    }
-
-    private static Tensor ChannelsLast(Tensor x)
-    {
-        using var nhwc = x.permute(0, 2, 3, 1).contiguous();
-        return nhwc.permute(0, 3, 1, 2);
     }
 
     /// <summary>Allocates and frees NaN-filled buffers of several sizes, so reused heap memory holds NaN.</summary>

@@ -57,7 +57,7 @@ internal sealed class FoldedNetwork : InferenceCopy
         _convolutions = convolutions;
         _forward = forward;
         _blocks = blocks;
-        _mkldnn = mkldnnBody is null ? null : new MkldnnNetwork(convolutions, mkldnnBody, x => forward(this, x), ConvolutionInputs);
+        _mkldnn = mkldnnBody is null ? null : new MkldnnNetwork(convolutions, mkldnnBody, DenseRecordingInputs);
     }
 
     /// <summary>
@@ -137,9 +137,6 @@ internal sealed class FoldedNetwork : InferenceCopy
     /// <inheritdoc />
     public override Tensor Forward(Tensor images) => _mkldnn?.TryForward(images) ?? _forward(this, images);
 
-    /// <summary>The dense folded forward pass alone (tests and benchmarks).</summary>
-    internal Tensor DenseForwardForTests(Tensor images) => _forward(this, images);
-
     /// <summary>Whether this copy runs on oneDNN's own tensors: null without that path (the ResNets), false once it declined (tests).</summary>
     internal bool? UsesMkldnn => _mkldnn is null ? null : !_mkldnn.Declined;
 
@@ -170,7 +167,7 @@ internal sealed class FoldedNetwork : InferenceCopy
     /// The same values with NHWC strides (channels-last), which libtorch's CPU convolutions run faster on than NCHW
     /// (measured in docs/PERFORMANCE.md). TorchSharp 0.107 has no memory-format argument, hence the permutes.
     /// </summary>
-    private static Tensor ChannelsLast(Tensor x)
+    internal static Tensor ChannelsLast(Tensor x)
     {
         using var nhwc = x.permute(0, 2, 3, 1).contiguous();
         return nhwc.permute(0, 3, 1, 2);
@@ -192,21 +189,20 @@ internal sealed class FoldedNetwork : InferenceCopy
         return x.to_dense().flatten(1)
         """;
 
-    /// <summary>The input shape of every convolution, in order, for a forward pass on <paramref name="sample"/>.</summary>
-    private IReadOnlyList<long[]> ConvolutionInputs(Tensor sample)
+    /// <summary>The dense forward pass on <paramref name="sample"/> and the input shape of every convolution, in order.</summary>
+    private (Tensor Output, IReadOnlyList<long[]> ConvolutionInputs) DenseRecordingInputs(Tensor sample)
     {
         var shapes = new Dictionary<int, long[]>();
         t_convolutionInputs = shapes;
         try
         {
-            _forward(this, sample).Dispose();
+            var output = _forward(this, sample);
+            return (output, [.. Enumerable.Range(0, _convolutions.Count).Select(i => shapes[i])]);
         }
         finally
         {
             t_convolutionInputs = null;
         }
-
-        return [.. Enumerable.Range(0, _convolutions.Count).Select(i => shapes[i])];
     }
 
     private Tensor Conv4Forward(Tensor input)

@@ -30,8 +30,7 @@ internal sealed class MkldnnNetwork : IDisposable
     private static readonly ConcurrentDictionary<string, Lazy<jit.CompilationUnit?>> Units = new(StringComparer.Ordinal);
 
     private readonly IReadOnlyList<(Tensor Weight, Tensor Bias, long Stride, long Padding)> _convolutions;
-    private readonly Func<Tensor, Tensor> _dense;
-    private readonly Func<Tensor, IReadOnlyList<long[]>> _convolutionInputs;
+    private readonly Func<Tensor, (Tensor Output, IReadOnlyList<long[]> ConvolutionInputs)> _dense;
     private readonly Lazy<jit.CompilationUnit?> _unit;
     private readonly Dictionary<(long Channels, long Height, long Width), object[]> _packed = [];
     private readonly Lock _gate = new();
@@ -45,17 +44,17 @@ internal sealed class MkldnnNetwork : IDisposable
     /// The TorchScript statements after the input's conversion to <c>x</c> (an mkldnn tensor), ending in a
     /// <c>return</c> of a dense tensor; <c>CONV(i, v)</c> stands for convolution <c>i</c> applied to <c>v</c>.
     /// </param>
-    /// <param name="dense">The dense folded forward pass, for the self-check.</param>
-    /// <param name="convolutionInputs">The input shape of every convolution for a network input (a dense pass that records them).</param>
+    /// <param name="dense">
+    /// The dense folded forward pass on a network input, with the input shape of every convolution it ran: the shapes
+    /// say what to reorder the weights for, the output is the self-check's reference.
+    /// </param>
     public MkldnnNetwork(
         IReadOnlyList<(Tensor Weight, Tensor Bias, long Stride, long Padding)> convolutions,
         string body,
-        Func<Tensor, Tensor> dense,
-        Func<Tensor, IReadOnlyList<long[]>> convolutionInputs)
+        Func<Tensor, (Tensor Output, IReadOnlyList<long[]> ConvolutionInputs)> dense)
     {
         _convolutions = convolutions;
         _dense = dense;
-        _convolutionInputs = convolutionInputs;
         string source = Source(convolutions, body);
         _unit = Units.GetOrAdd(source, s => new Lazy<jit.CompilationUnit?>(() => Compile(s), LazyThreadSafetyMode.ExecutionAndPublication));
     }
@@ -196,7 +195,7 @@ internal sealed class MkldnnNetwork : IDisposable
                 }
 
                 var sample = rand([2, shape.Item1, shape.Item2, shape.Item3], generator: new Generator(0x5eed));
-                var inputs = _convolutionInputs(sample);
+                var (dense, inputs) = _dense(sample);
                 for (int i = 0; i < _convolutions.Count; i++)
                 {
                     var (weight, bias, stride, padding) = _convolutions[i];
@@ -207,7 +206,6 @@ internal sealed class MkldnnNetwork : IDisposable
 
                 // The self-check: the same numbers as the dense path on a random input, or this path is not used.
                 var fast = Run(sample, packed);
-                var dense = _dense(sample);
                 double scale = dense.abs().max().item<float>();
                 double error = (fast - dense).abs().max().item<float>();
                 if (!fast.shape.SequenceEqual(dense.shape) || !(error <= SelfCheckTolerance * Math.Max(scale, 1e-6)))

@@ -91,7 +91,7 @@ public sealed class MkldnnNetworkTests
         var w = randn([8, 1, 3, 3], generator: generator);
         var b = randn([8], generator: generator);
         Tensor Dense(Tensor x) => nn.functional.conv2d(x, w, b, padding: [1, 1]).relu().flatten(1);
-        using var network = new MkldnnNetwork([(w, b, 1, 1)], body, Dense, x => [x.shape]);
+        using var network = new MkldnnNetwork([(w, b, 1, 1)], body, x => (Dense(x), [x.shape]));
         using var inference = inference_mode();
 
         network.TryForward(rand([2, 1, 6, 6])).Should().BeNull(why);
@@ -106,7 +106,7 @@ public sealed class MkldnnNetworkTests
         var w = randn([8, 1, 3, 3]);
         var b = randn([8]);
         Tensor Dense(Tensor x) => nn.functional.conv2d(x, w, b, padding: [1, 1]).relu().flatten(1);
-        using var network = new MkldnnNetwork([(w, b, 1, 1)], "return CONV(0, x).relu_().to_dense().flatten(1)", Dense, x => [x.shape]);
+        using var network = new MkldnnNetwork([(w, b, 1, 1)], "return CONV(0, x).relu_().to_dense().flatten(1)", x => (Dense(x), [x.shape]));
         using var inference = inference_mode();
 
         network.TryForward(rand([2, 1, 6, 6], dtype: float64)).Should().BeNull();
