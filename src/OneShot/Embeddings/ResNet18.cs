@@ -89,6 +89,61 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The blocks of the last stage (<c>layer4</c>), input to output.</summary>
+    internal int LastStageBlocks => layer4.named_children().Count();
+
+    /// <summary>
+    /// Runs everything before the last <paramref name="tailBlocks"/> blocks of the last stage: the feature map the
+    /// tail continues from (<see cref="ForwardTail"/>).
+    /// </summary>
+    internal Tensor ForwardHead(Tensor input, int tailBlocks)
+    {
+        var blocks = TailCheck(tailBlocks);
+        using var scope = NewDisposeScope();
+        var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
+        x = layer1.forward(x);
+        x = layer2.forward(x);
+        x = layer3.forward(x);
+        foreach (var (_, block) in blocks.Take(blocks.Count - tailBlocks))
+        {
+            x = block.forward(x);
+        }
+
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the last <paramref name="tailBlocks"/> blocks and the pooling on a map from <see cref="ForwardHead"/>.</summary>
+    internal Tensor ForwardTail(Tensor head, int tailBlocks)
+    {
+        var blocks = TailCheck(tailBlocks);
+        using var scope = NewDisposeScope();
+        var x = head;
+        foreach (var (_, block) in blocks.Skip(blocks.Count - tailBlocks))
+        {
+            x = block.forward(x);
+        }
+
+        return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The state-dict prefixes of the last <paramref name="tailBlocks"/> blocks, for example <c>layer4.2.</c>.</summary>
+    internal IReadOnlyList<string> TailPrefixes(int tailBlocks)
+    {
+        var blocks = TailCheck(tailBlocks);
+        return blocks.Skip(blocks.Count - tailBlocks).Select(b => $"layer4.{b.Name}.").ToList();
+    }
+
+    private List<(string Name, nn.Module<Tensor, Tensor> Block)> TailCheck(int tailBlocks)
+    {
+        var blocks = layer4.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
+        if (tailBlocks < 1 || tailBlocks > blocks.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tailBlocks), tailBlocks, $"Expected 1..{blocks.Count} blocks of the last stage.");
+        }
+
+        return blocks;
+    }
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

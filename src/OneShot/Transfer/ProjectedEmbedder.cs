@@ -31,10 +31,15 @@ public sealed class ProjectedEmbedder : IEmbedder
     public const string MetadataFileName = "projection.json";
 
     private const int FormatVersion = 1;
+
+    /// <summary>The format version written when the base's last blocks were tuned (readers of version 1 must refuse it).</summary>
+    private const int TunedFormatVersion = 2;
     private readonly float[] _weight;
     private readonly Tensor _weightT;
     private readonly bool _ownsBase;
     private readonly string _weightsSha256;
+    private byte[]? _tunedBaseWeights;
+    private string? _untunedBaseSha256;
     private bool _disposed;
 
     /// <summary>Wraps <paramref name="baseEmbedder"/> with the projection <paramref name="weight"/>.</summary>
@@ -70,7 +75,63 @@ public sealed class ProjectedEmbedder : IEmbedder
         _weightT = matrix.t().contiguous();
     }
 
-    /// <summary>The embedder whose output is projected.</summary>
+    /// <summary>
+    /// The embedder a training run produced: the projection of <paramref name="trained"/> on <paramref name="baseEmbedder"/>,
+    /// and, when the run also tuned the base's last blocks (<see cref="TunedTailTrainer"/>), on a copy of the base with
+    /// those blocks replaced (the given base is not changed). <see cref="Save"/> then stores the tuned blocks beside the
+    /// projection and still references the untuned base.
+    /// </summary>
+    /// <param name="baseEmbedder">The base the run was trained on.</param>
+    /// <param name="trained">The training result.</param>
+    /// <param name="ownsBase">True to dispose <paramref name="baseEmbedder"/> with this embedder.</param>
+    /// <exception cref="ArgumentException">The tuned blocks do not fit the base (it is not an <see cref="Embedder"/>, or keys or shapes differ).</exception>
+    public static ProjectedEmbedder Create(IEmbedder baseEmbedder, ProjectionTrainingResult trained, bool ownsBase = false)
+    {
+        ArgumentNullException.ThrowIfNull(baseEmbedder);
+        ArgumentNullException.ThrowIfNull(trained);
+        if (trained.TunedBaseWeights is null)
+        {
+            return new ProjectedEmbedder(baseEmbedder, trained.Weight, trained.OutputSize, ownsBase);
+        }
+
+        if (baseEmbedder is not Embedder network)
+        {
+            throw new ArgumentException($"Tuned blocks need a TorchSharp base embedder; got {baseEmbedder.GetType().Name}.", nameof(baseEmbedder));
+        }
+
+        string untuned = network.GetFingerprint().WeightsSha256;
+        var copy = network.Clone();
+        try
+        {
+            ApplyTunedBase(copy, trained.TunedBaseWeights, "the training result");
+            var result = new ProjectedEmbedder(copy, trained.Weight, trained.OutputSize, ownsBase: true)
+            {
+                _tunedBaseWeights = (byte[])trained.TunedBaseWeights.Clone(),
+                _untunedBaseSha256 = untuned,
+            };
+            if (ownsBase)
+            {
+                baseEmbedder.Dispose();
+            }
+
+            return result;
+        }
+        catch (ModelFormatException e)
+        {
+            copy.Dispose();
+            throw new ArgumentException($"The tuned blocks do not fit the base: {e.Message}", nameof(trained), e);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether the base's last blocks were tuned with the projection (they are stored with it).</summary>
+    public bool HasTunedBase => _tunedBaseWeights is not null;
+
+    /// <summary>The embedder whose output is projected (with its tuned blocks applied when <see cref="HasTunedBase"/>).</summary>
     public IEmbedder Base { get; }
 
     /// <summary>The base's embedding length: the projection's input size.</summary>
@@ -157,12 +218,21 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllBytes(Path.Combine(folder, weightsFile), MemoryMarshal.AsBytes(_weight.AsSpan()));
+        ProjectionWeightsJson? tuned = null;
+        if (_tunedBaseWeights is not null)
+        {
+            string sha = ChecksummedFile.Sha256Hex(_tunedBaseWeights);
+            tuned = new ProjectionWeightsJson { File = $"tuned-base-{sha[..16]}.bin", Sha256 = sha };
+            AtomicFile.WriteAllBytes(Path.Combine(folder, tuned.File), _tunedBaseWeights);
+        }
+
         var json = new ProjectionJson
         {
-            FormatVersion = FormatVersion,
+            FormatVersion = tuned is null ? FormatVersion : TunedFormatVersion,
             Base = baseReference,
             BaseArchitecture = Base.Architecture,
-            BaseWeightsSha256 = Base.GetFingerprint().WeightsSha256,
+            BaseWeightsSha256 = _untunedBaseSha256 ?? Base.GetFingerprint().WeightsSha256,
+            TunedBase = tuned,
             InputSize = InputSize,
             OutputSize = EmbeddingSize,
             Weights = new ProjectionWeightsJson { File = weightsFile, Sha256 = _weightsSha256 },
@@ -241,7 +311,23 @@ public sealed class ProjectedEmbedder : IEmbedder
                 throw new ModelFormatException(path, $"The base model '{reference}' is not the network projection '{folder}' was trained on (weights sha256 {Short(baseEmbedder.GetFingerprint().WeightsSha256)}, expected {Short(recorded)}).");
             }
 
-            return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true);
+            byte[]? tunedBytes = null;
+            if (json.TunedBase is { } tuned)
+            {
+                tunedBytes = ReadTunedBase(folder, path, tuned);
+                if (baseEmbedder is not Embedder network)
+                {
+                    throw new ModelFormatException(path, $"Projection '{folder}' tunes blocks of its base, which needs a TorchSharp model; '{reference}' loaded as {baseEmbedder.GetType().Name}.");
+                }
+
+                ApplyTunedBase(network, tunedBytes, Path.Combine(folder, tuned.File));
+            }
+
+            return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true)
+            {
+                _tunedBaseWeights = tunedBytes,
+                _untunedBaseSha256 = tunedBytes is null ? null : json.BaseWeightsSha256,
+            };
         }
         catch (Exception e) when (e is ModelFormatException or ArgumentException)
         {
@@ -298,6 +384,43 @@ public sealed class ProjectedEmbedder : IEmbedder
     private Tensor ProjectNormalized(Tensor features) =>
         nn.functional.normalize(features.to(ScalarType.Float32).matmul(_weightT), p: 2, dim: 1);
 
+    /// <summary>Copies tuned blocks (a state dict whose keys are some of the network's) into <paramref name="target"/>.</summary>
+    private static void ApplyTunedBase(Embedder target, byte[] bytes, string source)
+    {
+        using var loaded = StateDictReader.Read(bytes, source);
+        if (loaded.Count == 0)
+        {
+            throw new ModelFormatException(source, $"The tuned base blocks '{source}' hold no tensors.");
+        }
+
+        var entries = loaded.Names.Select(name => new StateDictEntry(name, loaded[name], name)).ToList();
+        StateDictLoader.CopyInto(target.Network, entries, source, new StateDictLoadRules { MayBeMissing = static _ => true });
+        target.NotifyWeightsChanged();
+    }
+
+    private static byte[] ReadTunedBase(string folder, string metadataPath, ProjectionWeightsJson tuned)
+    {
+        string file = tuned.File;
+        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
+        {
+            throw new ModelFormatException(metadataPath, $"'{metadataPath}' names the tuned base file '{file}'; expected a plain file name inside the folder.");
+        }
+
+        string tunedPath = Path.Combine(folder, file);
+        if (!File.Exists(tunedPath))
+        {
+            throw new ModelFormatException(tunedPath, $"Tuned base blocks '{tunedPath}' named in {MetadataFileName} are missing.");
+        }
+
+        byte[] bytes = File.ReadAllBytes(tunedPath);
+        if (ChecksummedFile.Sha256Hex(bytes) != tuned.Sha256)
+        {
+            throw new ModelFormatException(tunedPath, $"Tuned base blocks '{tunedPath}' do not match the SHA-256 in {MetadataFileName}; the file is corrupt or was replaced.");
+        }
+
+        return bytes;
+    }
+
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
     private static ProjectionJson ReadJson(string path)
@@ -327,9 +450,9 @@ public sealed class ProjectedEmbedder : IEmbedder
             throw new ModelFormatException(path, $"Projection metadata '{path}' is empty (null).");
         }
 
-        if (json.FormatVersion != FormatVersion)
+        if (json.FormatVersion is not (FormatVersion or TunedFormatVersion) || (json.FormatVersion == TunedFormatVersion) != (json.TunedBase is not null))
         {
-            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}; this OneShot reads version {FormatVersion}.");
+            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}{(json.TunedBase is null ? "" : " with tuned base blocks")}; this OneShot reads version {FormatVersion}, and {TunedFormatVersion} with tuned base blocks.");
         }
 
         if (string.IsNullOrEmpty(json.Base))

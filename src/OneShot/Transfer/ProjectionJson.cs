@@ -1,6 +1,6 @@
 namespace OneShot.Transfer;
 
-/// <summary>The content of <c>projection.json</c> (camelCase, indented). Version 1.</summary>
+/// <summary>The content of <c>projection.json</c> (camelCase, indented). Version 1, or 2 when the base's last blocks were tuned.</summary>
 internal sealed record ProjectionJson
 {
     /// <summary>The format version; readers refuse versions they do not know.</summary>
@@ -23,6 +23,9 @@ internal sealed record ProjectionJson
 
     /// <summary>The matrix file, float32 row-major [OutputSize, InputSize], and its SHA-256.</summary>
     public required ProjectionWeightsJson Weights { get; init; }
+
+    /// <summary>Version 2 only: the base's tuned blocks (TorchSharp state dict, keys of the base network) and their SHA-256, applied to the base on load.</summary>
+    public ProjectionWeightsJson? TunedBase { get; init; }
 
     /// <summary>Free text.</summary>
     public string? Description { get; init; }

@@ -26,4 +26,10 @@ public sealed record ProjectionTrainingOptions
 
     /// <summary>Validate every this many epochs when validation pairs are given (default 5).</summary>
     public int ValidateEvery { get; init; } = 5;
+
+    /// <summary>Adam's learning rate for the tuned ResNet blocks of <see cref="TunedTailTrainer"/> (default 1e-4).</summary>
+    public double TailLearningRate { get; init; } = 1e-4;
+
+    /// <summary>Adam's L2 weight decay for the tuned ResNet blocks (default 0: pretrained weights are not pulled towards zero).</summary>
+    public double TailWeightDecay { get; init; }
 }

@@ -7,4 +7,13 @@ namespace OneShot.Transfer;
 /// <param name="BestEpoch">The epoch whose matrix is returned: the best validation rank-1, or the last epoch without validation.</param>
 /// <param name="History">Each validation (empty without validation pairs).</param>
 /// <param name="Elapsed">Training time.</param>
-public sealed record ProjectionTrainingResult(float[] Weight, int OutputSize, int InputSize, int BestEpoch, IReadOnlyList<ProjectionValidation> History, TimeSpan Elapsed);
+public sealed record ProjectionTrainingResult(float[] Weight, int OutputSize, int InputSize, int BestEpoch, IReadOnlyList<ProjectionValidation> History, TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The base network's tuned blocks as a state dict (TorchSharp's format, keys as in the base network), from
+    /// <see cref="TunedTailTrainer"/>; null when only the projection was trained.
+    /// </summary>
+#pragma warning disable CA1819 // A serialized state dict, handed to ProjectedEmbedder as is.
+    public byte[]? TunedBaseWeights { get; init; }
+#pragma warning restore CA1819
+}

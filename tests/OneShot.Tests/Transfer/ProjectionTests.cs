@@ -220,7 +220,7 @@ public sealed class ProjectionTests : IDisposable
     }
 
     /// <summary>An embedder whose "images" are already feature vectors <c>[N, D]</c>.</summary>
-    private sealed class FeatureEmbedder(int d) : IEmbedder
+    internal sealed class FeatureEmbedder(int d) : IEmbedder
     {
         public string Architecture => "features";
 

@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using OneShot.Embeddings;
+using OneShot.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OneShot.Transfer;
+
+/// <summary>
+/// Fine-tunes the last blocks of a pretrained ResNet-18 together with a projection, episodically, on cached feature
+/// maps: the network below the tuned blocks is run once per training image (<see cref="HeadFeatures"/>), and training
+/// runs only the tuned blocks, the pooling and the projection. The loss is <see cref="ProjectionTrainer"/>'s: B-way
+/// 1-shot episodes in both directions (symmetric cross-entropy over scaled cosine similarity, learned scale).
+/// </summary>
+/// <remarks>
+/// Batch-norm layers stay in evaluation mode (their running statistics are ImageNet's and do not move; their scale and
+/// shift are trained). The base embedder is not changed: training works on a copy, and the result carries the tuned
+/// blocks as a state dict (<see cref="ProjectionTrainingResult.TunedBaseWeights"/>) that
+/// <see cref="ProjectedEmbedder.Create"/> applies to a base and <see cref="ProjectedEmbedder.Save"/> stores beside the
+/// projection, so the pretrained base itself is still referenced, not copied.
+/// </remarks>
+public static class TunedTailTrainer
+{
+    /// <summary>
+    /// The feature maps the tuned blocks start from: <paramref name="images"/> through the base up to (not including)
+    /// its last <paramref name="tailBlocks"/> blocks, on the CPU as float32.
+    /// </summary>
+    /// <param name="baseEmbedder">A ResNet-18 embedder (any number of blocks per stage).</param>
+    /// <param name="images">Preprocessed images <c>[N, C, H, W]</c>.</param>
+    /// <param name="tailBlocks">How many blocks of the last stage will be tuned (1 to the stage's block count).</param>
+    /// <exception cref="ArgumentException">The embedder is not a ResNet-18.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tailBlocks"/> is outside 1..blocks of the last stage.</exception>
+    public static Tensor HeadFeatures(Embedder baseEmbedder, Tensor images, int tailBlocks)
+    {
+        var network = ResNetOf(baseEmbedder);
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad(); // not inference mode: the maps are used in training, which records gradients
+        network.eval();
+        return network.ForwardHead(images.to(baseEmbedder.Device), tailBlocks).to(ScalarType.Float32).cpu().contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Trains the last <paramref name="tailBlocks"/> blocks and a projection on cached feature maps.</summary>
+    /// <param name="baseEmbedder">The pretrained ResNet-18 embedder the maps came from; not changed.</param>
+    /// <param name="tailBlocks">The blocks tuned, as given to <see cref="HeadFeatures"/>.</param>
+    /// <param name="headFeatures">Maps from <see cref="HeadFeatures"/>, <c>[N, C, H, W]</c>, float32 on the CPU.</param>
+    /// <param name="classes">The class of each row; a class needs at least two rows to be used.</param>
+    /// <param name="options">Training options (<see cref="ProjectionTrainingOptions.TailLearningRate"/> for the blocks); defaults when null.</param>
+    /// <param name="validation">Optional paired validation maps (support row i and query row i share a class): the epoch with the best rank-1 is kept.</param>
+    /// <param name="progress">Receives each validation.</param>
+    /// <exception cref="ArgumentException">Shapes disagree, values are not finite, or fewer than two classes have two rows.</exception>
+    public static ProjectionTrainingResult Train(
+        Embedder baseEmbedder,
+        int tailBlocks,
+        Tensor headFeatures,
+        IReadOnlyList<int> classes,
+        ProjectionTrainingOptions? options = null,
+        (Tensor Support, Tensor Query)? validation = null,
+        IProgress<ProjectionValidation>? progress = null)
+    {
+        ResNetOf(baseEmbedder);
+        ArgumentNullException.ThrowIfNull(headFeatures);
+        ArgumentNullException.ThrowIfNull(classes);
+        options ??= new ProjectionTrainingOptions();
+        if (headFeatures.dim() != 4 || headFeatures.shape[0] != classes.Count)
+        {
+            throw new ArgumentException($"Expected feature maps [N, C, H, W] with N = {classes.Count} (one class per row); got [{string.Join(", ", headFeatures.shape)}].", nameof(headFeatures));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ClassesPerEpisode, 2, nameof(options));
+        var byClass = classes.Select((c, row) => (c, row)).GroupBy(p => p.c).Where(g => g.Count() >= 2).Select(g => g.Select(p => p.row).ToArray()).ToArray();
+        if (byClass.Length < 2)
+        {
+            throw new ArgumentException("Training needs at least two classes with two or more examples each.", nameof(classes));
+        }
+
+        if (validation is { } v && (v.Support.dim() != 4 || !v.Support.shape.Skip(1).SequenceEqual(headFeatures.shape.Skip(1)) || !v.Support.shape.SequenceEqual(v.Query.shape)))
+        {
+            throw new ArgumentException($"Validation support and query must both be [M, {string.Join(", ", headFeatures.shape.Skip(1))}].", nameof(validation));
+        }
+
+        using var work = baseEmbedder.Clone();
+        var network = (ResNet18)work.Network;
+        var prefixes = network.TailPrefixes(tailBlocks);
+        bool InTail(string name) => prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+        var tailParameters = new List<TorchSharp.Modules.Parameter>();
+        foreach (var (name, parameter) in network.named_parameters())
+        {
+            bool tuned = InTail(name);
+            parameter.requires_grad = tuned;
+            if (tuned)
+            {
+                tailParameters.Add(parameter);
+            }
+        }
+
+        network.eval();
+        int size = baseEmbedder.EmbeddingSize;
+        int outputSize = options.OutputSize ?? size;
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1, nameof(options));
+        Device device = work.Device;
+        bool l2 = work.Options.L2Normalize;
+        var clock = Stopwatch.StartNew();
+        var generator = new Random(options.Seed);
+        using var outer = NewDisposeScope();
+        var x = headFeatures.to(ScalarType.Float32).cpu().contiguous();
+        if (!isfinite(x).all().item<bool>())
+        {
+            throw new ArgumentException("The feature maps hold NaN or infinite values.", nameof(headFeatures));
+        }
+
+        var weight = nn.Parameter(eye(outputSize, size, ScalarType.Float32, device));
+        var logScale = nn.Parameter(tensor((float)Math.Log(options.InitialScale), device: device));
+        using var optimizer = optim.Adam([weight], lr: options.LearningRate, weight_decay: options.WeightDecay);
+        using var scaleOptimizer = optim.Adam([logScale], lr: options.LearningRate);
+        using var tailOptimizer = optim.Adam(tailParameters, lr: options.TailLearningRate, weight_decay: options.TailWeightDecay);
+        var history = new List<ProjectionValidation>();
+        var best = Snapshot(network, weight, InTail);
+        int bestEpoch = 0;
+        double bestRank1 = double.NegativeInfinity;
+        if (validation is { } first)
+        {
+            double rank1 = Rank1(network, tailBlocks, l2, weight, first.Support, first.Query, device);
+            var record = new ProjectionValidation(0, double.NaN, rank1);
+            history.Add(record);
+            progress?.Report(record);
+            bestRank1 = rank1;
+        }
+
+        int b = Math.Min(options.ClassesPerEpisode, byClass.Length);
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, byClass.Length).OrderBy(_ => generator.Next()).ToArray();
+            double lossSum = 0;
+            int steps = 0;
+            for (int start = 0; start + 2 <= order.Length; start += b)
+            {
+                int count = Math.Min(b, order.Length - start);
+                var rows = new long[2 * count];
+                for (int i = 0; i < count; i++)
+                {
+                    var members = byClass[order[start + i]];
+                    int j = generator.Next(members.Length), k = generator.Next(members.Length - 1);
+                    rows[i] = members[j];
+                    rows[count + i] = members[k >= j ? k + 1 : k];
+                }
+
+                using var scope = NewDisposeScope();
+                var embedded = Embed(network, tailBlocks, l2, weight, x.index_select(0, tensor(rows)).to(device));
+                var left = embedded.narrow(0, 0, count);
+                var right = embedded.narrow(0, count, count);
+                var logits = left.matmul(right.t()) * logScale.exp();
+                using var countScalar = count.ToScalar();
+                using var half = 0.5.ToScalar();
+                var target = arange(TorchScalars.Zero, countScalar, TorchScalars.One, ScalarType.Int64, device);
+                var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)).mul(half);
+                optimizer.zero_grad();
+                scaleOptimizer.zero_grad();
+                tailOptimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                scaleOptimizer.step();
+                tailOptimizer.step();
+                lossSum += loss.item<float>();
+                steps++;
+            }
+
+            bool last = epoch == options.Epochs;
+            if (validation is { } val && (epoch % Math.Max(1, options.ValidateEvery) == 0 || last))
+            {
+                double rank1 = Rank1(network, tailBlocks, l2, weight, val.Support, val.Query, device);
+                var record = new ProjectionValidation(epoch, lossSum / Math.Max(1, steps), rank1);
+                history.Add(record);
+                progress?.Report(record);
+                if (rank1 > bestRank1)
+                {
+                    bestRank1 = rank1;
+                    bestEpoch = epoch;
+                    best = Snapshot(network, weight, InTail);
+                }
+            }
+            else if (validation is null && last)
+            {
+                bestEpoch = epoch;
+                best = Snapshot(network, weight, InTail);
+            }
+        }
+
+        return new ProjectionTrainingResult(best.Projection, outputSize, size, bestEpoch, history, clock.Elapsed)
+        {
+            TunedBaseWeights = best.Tail,
+        };
+    }
+
+    private static ResNet18 ResNetOf(Embedder baseEmbedder)
+    {
+        ArgumentNullException.ThrowIfNull(baseEmbedder);
+        return baseEmbedder.Network as ResNet18
+            ?? throw new ArgumentException($"Tuning the last blocks needs a ResNet-18 embedder; got {baseEmbedder.Architecture}.", nameof(baseEmbedder));
+    }
+
+    /// <summary><c>normalize(W · tail(maps))</c>, recording gradients when enabled.</summary>
+    private static Tensor Embed(ResNet18 network, int tailBlocks, bool l2, Tensor weight, Tensor maps)
+    {
+        var pooled = network.ForwardTail(maps, tailBlocks);
+        if (l2)
+        {
+            pooled = nn.functional.normalize(pooled, p: 2, dim: 1);
+        }
+
+        return nn.functional.normalize(pooled.matmul(weight.t()), p: 2, dim: 1);
+    }
+
+    /// <summary>The projection (row-major) and the tuned blocks' state-dict bytes.</summary>
+    private static (float[] Projection, byte[] Tail) Snapshot(ResNet18 network, Tensor weight, Func<string, bool> inTail)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var entries = network.state_dict().Where(p => inTail(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value.detach().cpu().contiguous())).ToList();
+        return (weight.detach().cpu().data<float>().ToArray(), StateDictWriter.ToBytes(entries));
+    }
+
+    /// <summary>The fraction of queries whose most similar support is their own row.</summary>
+    private static double Rank1(ResNet18 network, int tailBlocks, bool l2, Tensor weight, Tensor support, Tensor query, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor EmbedAll(Tensor maps)
+        {
+            var parts = new List<Tensor>();
+            for (long start = 0; start < maps.shape[0]; start += 128)
+            {
+                long length = Math.Min(128, maps.shape[0] - start);
+                parts.Add(Embed(network, tailBlocks, l2, weight.detach(), maps.narrow(0, start, length).to(ScalarType.Float32).to(device)));
+            }
+
+            return cat(parts, 0);
+        }
+
+        var s = EmbedAll(support);
+        var q = EmbedAll(query);
+        using var rows = q.shape[0].ToScalar();
+        var hit = q.matmul(s.t()).argmax(1).eq(arange(TorchScalars.Zero, rows, TorchScalars.One, ScalarType.Int64, device));
+        return hit.to(ScalarType.Float64).mean().item<double>();
+    }
+}
