@@ -50,8 +50,11 @@ internal sealed class ComparedMethods : IDisposable
                     reference == PretrainedModels.ImageNetResNet18Name ? embedder.Clone() : ModelFile.Load(reference));
                 result._owned.Add(projection);
                 output.WriteLine($"Projection: {options.ProjectionDir} ({ProjectedEmbedder.ReadInfo(options.ProjectionDir).Description}).");
-                result.Items.Add(new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic projection",
-                    "transfer + metric learning: a projection of the frozen embeddings trained episodically on other classes, then prototypes"));
+                result.Items.Add(projection.HasTunedBase
+                    ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic fine-tune",
+                        "transfer + metric learning: the last blocks and a projection fine-tuned episodically on other classes, then prototypes")
+                    : new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic projection",
+                        "transfer + metric learning: a projection of the frozen embeddings trained episodically on other classes, then prototypes"));
             }
 
             string siameseDir = options.SiameseDir ?? Path.Combine(AppContext.BaseDirectory, "models", "omniglot-siamese-conv4");

@@ -30,12 +30,15 @@ internal static class TrainProjectionCommand
         var batch = new Option<int>("--batch") { Description = "Classes per episode (B-way 1-shot, both directions).", DefaultValueFactory = _ => 256 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Adam L2 weight decay (pulls the projection towards the identity it starts from).", DefaultValueFactory = _ => 1e-2 };
+        var tuneBlocks = new Option<int>("--tune-blocks") { Description = "Also fine-tune this many of the last ResNet-18 blocks (0: projection only); the lower network is run once per image and cached.", DefaultValueFactory = _ => 0 };
+        var tailLr = new Option<double>("--tail-lr") { Description = "Adam learning rate of the tuned blocks.", DefaultValueFactory = _ => 1e-4 };
+        var tailWeightDecay = new Option<double>("--tail-weight-decay") { Description = "Adam L2 weight decay of the tuned blocks.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (augmentation and episodes).", DefaultValueFactory = _ => 1 };
         var cache = new Option<string?>("--features-cache") { Description = "Folder to keep the embedded training images in (keyed by base, data, split, augmentation and seed) so later runs skip embedding." };
         var output = new Option<string>("--out") { Description = "The projection folder to write (projection.json + matrix).", Required = true };
         var command = new Command("train-projection", "Transfer + metric learning: train a linear projection of a frozen pretrained embedder with episodes on cached embeddings.");
         data.AddTo(command);
-        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, seed, cache, output })
+        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, tuneBlocks, tailLr, tailWeightDecay, seed, cache, output })
         {
             command.Options.Add(option);
         }
@@ -54,18 +57,39 @@ internal static class TrainProjectionCommand
                 throw new ArgumentException($"--augment must be 0..32; got {copies}.");
             }
 
+            int tail = result.GetValue(tuneBlocks);
+            if (tail < 0)
+            {
+                throw new ArgumentException($"--tune-blocks must be 0 or more; got {tail}.");
+            }
+
             string baseArgument = result.GetValue(baseModel)!;
             using var embedder = CliModels.Load(baseArgument);
+            Func<Tensor, Tensor> features = images => embedder.Embed(images);
+            long[] rowShape = [embedder.EmbeddingSize];
+            if (tail > 0)
+            {
+                if (embedder is not Embedder { Network: ResNet18 } network)
+                {
+                    throw new ArgumentException($"--tune-blocks needs a ResNet-18 base; '{baseArgument}' is {embedder.Architecture}.");
+                }
+
+                using var probe = zeros([1, network.Preprocessing.Channels, network.Preprocessing.Height, network.Preprocessing.Width]);
+                using var map = TunedTailTrainer.HeadFeatures(network, probe, tail);
+                rowShape = map.shape.Skip(1).ToArray();
+                features = images => TunedTailTrainer.HeadFeatures(network, images, tail);
+            }
+
             string splitName = result.GetValue(split)!;
             bool emoji = result.GetValue(data.Emoji) is not null;
             string? valName = result.GetValue(valSplit) ?? (emoji ? "val" : null);
             int seedValue = result.GetValue(seed);
 
-            var (features, classes, trainClasses) = TrainingFeatures(result, data, embedder, splitName, copies, seedValue, result.GetValue(cache));
+            var (trainingRows, classes, trainClasses) = TrainingFeatures(result, data, embedder, features, rowShape, tail, splitName, copies, seedValue, result.GetValue(cache));
             (Tensor, Tensor)? validation = null;
             if (valName is not null)
             {
-                var (support, query) = ValidationPairs(result, data, embedder, valName);
+                var (support, query) = ValidationPairs(result, data, embedder, features, valName);
                 validation = (support, query);
             }
 
@@ -77,17 +101,22 @@ internal static class TrainProjectionCommand
                 LearningRate = result.GetValue(lr),
                 WeightDecay = result.GetValue(weightDecay),
                 Seed = seedValue,
+                TailLearningRate = result.GetValue(tailLr),
+                TailWeightDecay = result.GetValue(tailWeightDecay),
             };
-            var trained = ProjectionTrainer.Train(features, classes, options, validation, new InlineProgress<ProjectionValidation>(v =>
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {v.Epoch,3}: loss {v.Loss:F4}, validation rank-1 {v.ValidationRank1:P2}"))));
-            features.Dispose();
+            var report = new InlineProgress<ProjectionValidation>(v =>
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {v.Epoch,3}: loss {v.Loss:F4}, validation rank-1 {v.ValidationRank1:P2}")));
+            var trained = tail > 0
+                ? TunedTailTrainer.Train((Embedder)embedder, tail, trainingRows, classes, options, validation, report)
+                : ProjectionTrainer.Train(trainingRows, classes, options, validation, report);
+            trainingRows.Dispose();
             if (validation is { } pair)
             {
                 pair.Item1.Dispose();
                 pair.Item2.Dispose();
             }
 
-            using var projected = new ProjectedEmbedder(embedder, trained.Weight, trained.OutputSize);
+            using var projected = ProjectedEmbedder.Create(embedder, trained);
             string reference = baseArgument == PretrainedModels.ImageNetResNet18Name && !Directory.Exists(baseArgument)
                 ? baseArgument
                 : Path.GetRelativePath(Path.GetFullPath(outDir), Path.GetFullPath(baseArgument));
@@ -105,6 +134,7 @@ internal static class TrainProjectionCommand
                 ["classesPerEpisode"] = options.ClassesPerEpisode.ToString(CultureInfo.InvariantCulture),
                 ["learningRate"] = options.LearningRate.ToString("G4", CultureInfo.InvariantCulture),
                 ["weightDecay"] = options.WeightDecay.ToString("G4", CultureInfo.InvariantCulture),
+                ["tunedBlocks"] = tail.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = seedValue.ToString(CultureInfo.InvariantCulture),
                 ["trainingSeconds"] = trained.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
             };
@@ -113,7 +143,16 @@ internal static class TrainProjectionCommand
                 info["validationRank1"] = string.Create(CultureInfo.InvariantCulture, $"{chosen.ValidationRank1:F4} (base alone {first.ValidationRank1:F4}, split {valName})");
             }
 
-            projected.Save(outDir, reference, $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture} trained with episodic metric learning on cached embeddings.", info);
+            if (tail > 0)
+            {
+                info["tailLearningRate"] = options.TailLearningRate.ToString("G4", CultureInfo.InvariantCulture);
+                info["tailWeightDecay"] = options.TailWeightDecay.ToString("G4", CultureInfo.InvariantCulture);
+            }
+
+            string what = tail > 0
+                ? $"The last {tail} blocks of {embedder.Architecture} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) by episodic metric learning on cached feature maps."
+                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture} trained with episodic metric learning on cached embeddings.";
+            projected.Save(outDir, reference, what, info);
             Console.WriteLine(chosen is null
                 ? $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir} ({trained.Elapsed.TotalSeconds:F0} s of training)."
                 : string.Create(CultureInfo.InvariantCulture, $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir}: epoch {trained.BestEpoch}, validation rank-1 {chosen.ValidationRank1:P2} (base alone {first!.ValidationRank1:P2}); {trained.Elapsed.TotalSeconds:F0} s of training."));
@@ -124,7 +163,7 @@ internal static class TrainProjectionCommand
 
     /// <summary>Every image of every training class (and its augmented copies) embedded once; rows grouped by class.</summary>
     private static (Tensor Features, int[] Classes, int ClassCount) TrainingFeatures(
-        ParseResult result, DatasetArguments data, IEmbedder embedder, string split, int copies, int seed, string? cacheFolder)
+        ParseResult result, DatasetArguments data, IEmbedder embedder, Func<Tensor, Tensor> features, long[] rowShape, int tail, string split, int copies, int seed, string? cacheFolder)
     {
         var (dataset, name) = data.Open(result, split, embedder.Preprocessing);
         try
@@ -135,7 +174,7 @@ internal static class TrainProjectionCommand
             if (cacheFolder is not null)
             {
                 string key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-                    $"{embedder.GetFingerprint()}|{name}|{split}|{string.Join(',', dataset.Classes)}|{copies}|{seed}")))[..16];
+                    $"{embedder.GetFingerprint()}|{name}|{split}|{string.Join(',', dataset.Classes)}|{copies}|{seed}" + (tail > 0 ? $"|tail {tail}" : ""))))[..16];
                 Directory.CreateDirectory(cacheFolder);
                 cachePath = Path.Combine(cacheFolder, $"features-{key}.f32");
             }
@@ -146,12 +185,24 @@ internal static class TrainProjectionCommand
                 classes.AddRange(Enumerable.Repeat(c, counts[c] * (1 + copies)));
             }
 
-            long expected = (long)classes.Count * embedder.EmbeddingSize;
+            long rowLength = rowShape.Aggregate(1L, (a, b) => a * b);
+            long expected = classes.Count * rowLength;
+            if (expected > Array.MaxLength)
+            {
+                throw new ArgumentException($"{classes.Count:N0} training images of {rowLength:N0} values each do not fit one array; lower --augment or --tune-blocks.");
+            }
+
+            long[] shape = [classes.Count, .. rowShape];
             if (cachePath is not null && File.Exists(cachePath) && new FileInfo(cachePath).Length == expected * 4)
             {
-                var cached = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(cachePath)).ToArray();
+                var cached = new float[expected];
+                using (var stream = File.OpenRead(cachePath))
+                {
+                    stream.ReadExactly(MemoryMarshal.AsBytes(cached.AsSpan()));
+                }
+
                 Console.Error.WriteLine($"features: {classes.Count:N0} rows from {cachePath}");
-                return (tensor(cached, [classes.Count, embedder.EmbeddingSize]), classes.ToArray(), classCount);
+                return (tensor(cached, shape), classes.ToArray(), classCount);
             }
 
             var rows = new float[expected];
@@ -171,7 +222,7 @@ internal static class TrainProjectionCommand
                         batches.Add(ArtistAugmentation.Apply(images, affine, generator));
                     }
 
-                    var embedded = embedder.Embed(cat(batches, 0)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+                    var embedded = features(cat(batches, 0)).to(ScalarType.Float32).contiguous().data<float>().ToArray();
                     embedded.CopyTo(rows, written);
                     written += embedded.Length;
                     report(c + 1);
@@ -185,10 +236,13 @@ internal static class TrainProjectionCommand
             });
             if (cachePath is not null)
             {
-                File.WriteAllBytes(cachePath, MemoryMarshal.AsBytes(rows.AsSpan()).ToArray());
+                using var stream = File.Create(cachePath + ".part");
+                stream.Write(MemoryMarshal.AsBytes(rows.AsSpan()));
+                stream.Close();
+                File.Move(cachePath + ".part", cachePath, overwrite: true);
             }
 
-            return (tensor(rows, [classes.Count, embedder.EmbeddingSize]), classes.ToArray(), classCount);
+            return (tensor(rows, shape), classes.ToArray(), classCount);
         }
         finally
         {
@@ -197,7 +251,7 @@ internal static class TrainProjectionCommand
     }
 
     /// <summary>Validation pairs: each class's first image as the support, its second as the query (Google, Twitter for emoji).</summary>
-    private static (Tensor Support, Tensor Query) ValidationPairs(ParseResult result, DatasetArguments data, IEmbedder embedder, string split)
+    private static (Tensor Support, Tensor Query) ValidationPairs(ParseResult result, DatasetArguments data, IEmbedder embedder, Func<Tensor, Tensor> features, string split)
     {
         var (dataset, _) = data.Open(result, split, embedder.Preprocessing);
         try
@@ -217,9 +271,10 @@ internal static class TrainProjectionCommand
                 {
                     var chunk = usable.Skip(i).Take(32).ToArray();
                     var images = cat(chunk.Select(c => dataset.Load(c, [0, 1])).ToArray(), 0);
-                    var e = embedder.Embed(images).view(chunk.Length, 2, -1);
-                    support.Add(e.select(1, 0));
-                    query.Add(e.select(1, 1));
+                    var e = features(images);
+                    var pairs = e.view([chunk.Length, 2, .. e.shape.Skip(1)]);
+                    support.Add(pairs.select(1, 0));
+                    query.Add(pairs.select(1, 1));
                     report(Math.Min(usable.Length, i + 32));
                 }
 

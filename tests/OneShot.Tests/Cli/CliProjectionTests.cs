@@ -64,6 +64,51 @@ public sealed class CliProjectionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", TestPaths.SharedDataTrait)]
+    public void TrainProjection_TuneBlocks_SavesTheTunedTailBesideTheProjectionAndEvaluates()
+    {
+        string baseFolder = Path.Combine(_dir, "resnet"), output = Path.Combine(_dir, "tuned");
+        TorchSharp.torch.manual_seed(4);
+        using (var resnet = OneShot.Embeddings.Embedder.Create(new OneShot.Embeddings.EmbedderOptions
+        {
+            Backbone = new OneShot.Embeddings.ResNet18Options { BlocksPerStage = [1, 1, 1, 2] },
+            Preprocessing = new OneShot.Data.ImagePreprocessing { Color = OneShot.Data.ColorMode.Rgb, Width = 32, Height = 32 },
+            Device = OneShot.Embeddings.DeviceChoice.Cpu,
+        }))
+        {
+            OneShot.Serialization.ModelFile.Save(resnet, baseFolder);
+        }
+
+        var (code, stdout, error) = CliRunner.Invoke("train-projection", "--base", baseFolder, "--emoji", Emoji, "--augment", "0", "--epochs", "2", "--tune-blocks", "1", "--tail-lr", "1e-3", "--out", output);
+
+        code.Should().Be(ExitCodes.Success, error);
+        stdout.Should().Contain("Saved projection 512 -> 512");
+        Directory.GetFiles(output, "tuned-base-*.bin").Should().ContainSingle();
+        using (var loaded = ProjectedEmbedder.Load(output, path => OneShot.Serialization.ModelFile.Load(path)))
+        {
+            loaded.HasTunedBase.Should().BeTrue();
+        }
+
+        (code, stdout, error) = CliRunner.Invoke("evaluate", "--model", output, "--emoji", Emoji, "--split", "test", "--way", "5", "--shot", "1", "--query", "1", "--episodes", "50", "--seed", "3", "--json");
+        code.Should().Be(ExitCodes.Success, error);
+        using var json = JsonDocument.Parse(stdout.Trim());
+        json.RootElement.GetProperty("accuracy").GetDouble().Should().BeGreaterThan(0.3, "5-way chance is 0.2");
+    }
+
+    [Fact]
+    public void TrainProjection_TuneBlocksOnConv4_OrNegative_ExitsOneNamingTheOption()
+    {
+        string output = Path.Combine(_dir, "never");
+        var (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--tune-blocks", "1", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--tune-blocks needs a ResNet-18 base");
+        (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--tune-blocks", "-1", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--tune-blocks must be 0 or more");
+        Directory.Exists(output).Should().BeFalse();
+    }
+
+    [Fact]
     public void Evaluate_QueryStyleWithoutEmoji_OrUnknownStyle_ExitsOne()
     {
         var (code, _, error) = CliRunner.Invoke("evaluate", "--model", Base, "--data", TestPaths.RepoRoot, "--query-style", "pixel");
