@@ -219,6 +219,31 @@ public sealed class ProjectionTests : IDisposable
         (embedded - expected).abs().max().item<float>().Should().BeLessThan(1e-6f);
     }
 
+    [Fact]
+    public void ShippedEmojiTunedModel_LoadsItsTunedBlocksOnAFreshImportOfItsBase()
+    {
+        // models/emoji-resnet18-tuned: the last two blocks of the same base fine-tuned with a projection. A fresh import
+        // must accept it (weights SHA-256 of the untuned base), and the tuned blocks must change the base's features.
+        string folder = Path.Combine(TestPaths.RepoRoot, "models", "emoji-resnet18-tuned");
+        var options = new PretrainedModelOptions { AllowDownload = false, Device = DeviceChoice.Cpu };
+        using var tuned = ProjectedEmbedder.LoadWithPretrainedCache(folder, Path.Combine(_dir, "cache"), options);
+        using var untuned = PretrainedModels.ImageNetResNet18(Path.Combine(_dir, "cache"), options);
+        using var images = rand(2, 3, 224, 224);
+
+        using var embedded = tuned.Embed(images);
+        using var tunedFeatures = tuned.Base.Embed(images);
+        using var expected = tuned.Project(tunedFeatures);
+        using var untunedFeatures = untuned.Embed(images);
+
+        tuned.HasTunedBase.Should().BeTrue();
+        tuned.Architecture.Should().Be("resnet18+projection");
+        embedded.shape.Should().Equal(2, 512);
+        (embedded - expected).abs().max().item<float>().Should().BeLessThan(1e-6f);
+        using var cosine = nn.functional.cosine_similarity(tunedFeatures, untunedFeatures, 1);
+        cosine.max().item<float>().Should().BeLessThan(0.999f, "the fine-tuned blocks replace the pretrained ones");
+        cosine.min().item<float>().Should().BeGreaterThan(0.3f, "fine-tuning at lr 1e-4 for 15 epochs moves the features, not replaces them");
+    }
+
     /// <summary>An embedder whose "images" are already feature vectors <c>[N, D]</c>.</summary>
     internal sealed class FeatureEmbedder(int d) : IEmbedder
     {
