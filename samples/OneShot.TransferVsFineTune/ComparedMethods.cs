@@ -42,18 +42,23 @@ internal sealed class ComparedMethods : IDisposable
             result.Items.Add(new EmbeddingMethod(embedder, new PrototypeClassifierOptions { Metric = metric }, "(a) prototypes", "metric one-shot: class means of the pretrained embeddings, nothing trained"));
             result.Items.Add(new EmbeddingMethod(embedder, new LinearProbeClassifierOptions(), "(b) linear probe", "transfer: embedder frozen, a new linear head trained on the support embeddings"));
             result.Items.Add(new EmbeddingMethod(embedder, new CosineHeadClassifierOptions(), "(b+) cosine head", "transfer, Baseline++: cosine head set from prototypes, tuned 50 steps"));
-            result.Items.Add(new FineTuneMethod(embedder, new FineTuningOptions { Seed = options.Seed }));
-
-            if (options.ProjectionDir is not null)
+            if (!options.SkipFineTune)
             {
-                var projection = ProjectedEmbedder.Load(options.ProjectionDir, reference =>
+                result.Items.Add(new FineTuneMethod(embedder, new FineTuningOptions { Seed = options.Seed }));
+            }
+
+            for (int i = 0; i < options.ProjectionDirs.Count; i++)
+            {
+                string dir = options.ProjectionDirs[i];
+                string row = i == 0 ? "(e)" : $"(e{i + 1})";
+                var projection = ProjectedEmbedder.Load(dir, reference =>
                     reference == PretrainedModels.ImageNetResNet18Name ? embedder.Clone() : ModelFile.Load(reference));
                 result._owned.Add(projection);
-                output.WriteLine($"Projection: {options.ProjectionDir} ({ProjectedEmbedder.ReadInfo(options.ProjectionDir).Description}).");
+                output.WriteLine($"Projection {row}: {dir} ({ProjectedEmbedder.ReadInfo(dir).Description}).");
                 result.Items.Add(projection.HasTunedBase
-                    ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic fine-tune",
+                    ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} episodic fine-tune",
                         "transfer + metric learning: the last blocks and a projection fine-tuned episodically on other classes, then prototypes")
-                    : new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, "(e) episodic projection",
+                    : new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} episodic projection",
                         "transfer + metric learning: a projection of the frozen embeddings trained episodically on other classes, then prototypes"));
             }
 

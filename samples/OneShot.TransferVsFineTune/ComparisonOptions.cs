@@ -12,8 +12,11 @@ public sealed record ComparisonOptions
     /// <summary>The two-artist emoji folder: 1-shot tasks, Google's drawing the support, Twitter's the query.</summary>
     public string? EmojiDir { get; init; }
 
-    /// <summary>A projection folder (<c>oneshot train-projection</c>) compared as row (e).</summary>
-    public string? ProjectionDir { get; init; }
+    /// <summary>Projection folders (<c>oneshot train-projection</c>, with or without tuned blocks) compared as rows (e), (e2), ...</summary>
+    public IReadOnlyList<string> ProjectionDirs { get; init; } = [];
+
+    /// <summary>Leave out row (c), the fine-tune of the pretrained body on each support set (the slow row).</summary>
+    public bool SkipFineTune { get; init; }
 
     /// <summary>The pretrained embedder; null uses the shipped <c>models/omniglot-conv4</c>.</summary>
     public string? ModelDir { get; init; }
@@ -46,7 +49,9 @@ public sealed record ComparisonOptions
           --generated      use generated glyph classes instead of Omniglot
           --emoji DIR      the two-artist emoji set (test split): 1-shot, Google's drawing the support, Twitter's
                            the query; the model defaults to imagenet-resnet18 (built from the NuGet package once)
-          --projection DIR also compare a projection trained by 'oneshot train-projection' (row e)
+          --projection DIR also compare a projection trained by 'oneshot train-projection' (row e; repeat the
+                           option for more: e2, e3, ...; a folder with tuned blocks is an episodic fine-tune)
+          --skip-fine-tune leave out row (c), fine-tuning on each support set (minutes per draw for a ResNet-18)
           --model DIR      the pretrained embedder (default: the shipped models/omniglot-conv4)
           --siamese DIR    the Siamese model (default: the shipped models/omniglot-siamese-conv4)
           --way N          new classes per task (default 20)
@@ -77,7 +82,8 @@ public sealed record ComparisonOptions
                 "--omniglot" => o with { OmniglotDir = Next() },
                 "--generated" => o with { Generated = true },
                 "--emoji" => o with { EmojiDir = Next() },
-                "--projection" => o with { ProjectionDir = Next() },
+                "--projection" => o with { ProjectionDirs = [.. o.ProjectionDirs, Next()] },
+                "--skip-fine-tune" => o with { SkipFineTune = true },
                 "--model" => o with { ModelDir = Next() },
                 "--siamese" => o with { SiameseDir = Next() },
                 "--way" => o with { Way = NextInt(2) },

@@ -57,7 +57,11 @@ public sealed class TransferVsFineTuneTests
     {
         var o = ComparisonOptions.Parse(["--emoji", "e", "--projection", "p", "--way", "5"]);
 
-        (o.EmojiDir, o.ProjectionDir, o.Way, o.Shot, o.Queries).Should().Be(("e", "p", 5, 1, 1));
+        (o.EmojiDir, o.Way, o.Shot, o.Queries, o.SkipFineTune).Should().Be(("e", 5, 1, 1, false));
+        o.ProjectionDirs.Should().Equal("p");
+        var two = ComparisonOptions.Parse(["--emoji", "e", "--projection", "p", "--projection", "q", "--skip-fine-tune"]);
+        two.ProjectionDirs.Should().Equal("p", "q");
+        two.SkipFineTune.Should().BeTrue();
         FluentActions.Invoking(() => ComparisonOptions.Parse(["--emoji", "e", "--shot", "5"])).Should().Throw<ArgumentException>().WithMessage("*1 shot (Google) and 1 query (Twitter)*");
         FluentActions.Invoking(() => ComparisonOptions.Parse(["--emoji", "e", "--omniglot", "o"])).Should().Throw<ArgumentException>().WithMessage("*exclude each other*");
     }
