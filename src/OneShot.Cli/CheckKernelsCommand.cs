@@ -66,8 +66,10 @@ internal static class CheckKernelsCommand
             }
             else
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"oneDNN at its full instruction set: {outcome.Cases - outcome.Failures.Count:N0} of {outcome.Cases:N0} convolutions right against float64 (worst relative error {outcome.WorstRelativeError:G3}, tolerance {NativeKernelCheck.Tolerance:G1})."));
+                Console.WriteLine(outcome.Cases == 0
+                    ? "oneDNN at its full instruction set: the check did not complete."
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"oneDNN at its full instruction set: {outcome.Cases - outcome.Failures.Count:N0} of {outcome.Cases:N0} convolutions right against float64 (worst relative error {outcome.WorstRelativeError:G3}, tolerance {NativeKernelCheck.Tolerance:G1})."));
                 foreach (string failure in outcome.Failures.Take(20))
                 {
                     Console.WriteLine($"  wrong: {failure}");
@@ -89,6 +91,7 @@ internal static class CheckKernelsCommand
         var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown; run 'oneshot check-kernels --in-process' with ONEDNN_MAX_CPU_ISA=ALL instead."))
         {
             RedirectStandardOutput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
         if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
@@ -102,15 +105,48 @@ internal static class CheckKernelsCommand
         }
 
         start.Environment["ONEDNN_MAX_CPU_ISA"] = "ALL";
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{start.FileName}'.");
+        using var child = new Process { StartInfo = start };
+
+        // The child's error stream is passed on as it comes and its last lines kept: when the kernels crash the
+        // process (glibc's "malloc(): invalid next size", a signal), that line is the reason the record gives.
+        var errorLines = new Queue<string>();
+        child.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            Console.Error.WriteLine(e.Data);
+            lock (errorLines)
+            {
+                errorLines.Enqueue(e.Data);
+                if (errorLines.Count > 50)
+                {
+                    errorLines.Dequeue();
+                }
+            }
+        };
+        if (!child.Start())
+        {
+            throw new InvalidOperationException($"Could not start '{start.FileName}'.");
+        }
+
+        child.BeginErrorReadLine();
         string output = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
+        child.WaitForExit(); // after the streams end, so every error line has been received
         string? line = output.Split('\n').LastOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
         if (line is null)
         {
             // The kernels crashed the child (or it could not run): that is a failed check, and the cap stays.
+            string[] lastErrors;
+            lock (errorLines)
+            {
+                lastErrors = [.. errorLines];
+            }
+
             return new NativeKernelCheckResult(NativeKernelCheck.HostSignature ?? "unknown", "ALL", 0,
-                [string.Create(CultureInfo.InvariantCulture, $"the check process ended with exit code {child.ExitCode} before reporting a result")], double.NaN, DateTimeOffset.UtcNow);
+                [ChildFailure(child.ExitCode, lastErrors)], double.NaN, DateTimeOffset.UtcNow);
         }
 
         try
@@ -130,4 +166,19 @@ internal static class CheckKernelsCommand
             Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\rchecked {done} of {total} convolution cases"));
         }
     }
+
+    /// <summary>
+    /// The record's reason for a check process that ended without a result: its exit code and the last line of its
+    /// error stream that says something (libtorch's repeated warnings, such as NNPACK's "Unsupported hardware", do not).
+    /// </summary>
+    internal static string ChildFailure(int exitCode, IReadOnlyList<string> errorLines)
+    {
+        string? last = errorLines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l) && !IsLibTorchWarning(l));
+        string reason = string.Create(CultureInfo.InvariantCulture, $"the check process ended with exit code {exitCode} before reporting a result");
+        return last is null ? reason : $"{reason}: {last.Trim()}";
+    }
+
+    /// <summary>A libtorch warning line: <c>[W1202 00:31:32.027177740 NNPACK.cpp:56] ...</c>.</summary>
+    private static bool IsLibTorchWarning(string line) =>
+        line.Length > 2 && line[0] == '[' && line[1] == 'W' && char.IsAsciiDigit(line[2]);
 }

@@ -1,3 +1,5 @@
+using OneShot.Cli;
+
 namespace OneShot.Tests.Cli;
 
 public sealed class CliCheckKernelsTests
@@ -24,5 +26,23 @@ public sealed class CliCheckKernelsTests
 
         code.Should().Be(1);
         error.Should().Contain(extra[0]);
+    }
+
+    [Fact]
+    public void ChildFailure_NamesTheExitCodeAndTheCrashLine_NotLibTorchWarnings()
+    {
+        string[] crashed =
+        [
+            "[W1202 00:31:32.027177740 NNPACK.cpp:56] Could not initialize NNPACK! Reason: Unsupported hardware.",
+            "malloc(): invalid next size (unsorted)",
+            "[W1202 00:31:32.031483379 NNPACK.cpp:56] Could not initialize NNPACK! Reason: Unsupported hardware.",
+            "",
+        ];
+
+        CheckKernelsCommand.ChildFailure(134, crashed)
+            .Should().Be("the check process ended with exit code 134 before reporting a result: malloc(): invalid next size (unsorted)");
+        CheckKernelsCommand.ChildFailure(139, [crashed[0], crashed[2]])
+            .Should().Be("the check process ended with exit code 139 before reporting a result");
+        CheckKernelsCommand.ChildFailure(1, []).Should().EndWith("exit code 1 before reporting a result");
     }
 }
