@@ -40,11 +40,7 @@ public static class ProjectionTrainer
         int inputSize = (int)features.shape[1];
         int outputSize = options.OutputSize ?? inputSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1, nameof(options));
-        var byClass = classes.Select((c, row) => (c, row)).GroupBy(p => p.c).Where(g => g.Count() >= 2).Select(g => g.Select(p => p.row).ToArray()).ToArray();
-        if (byClass.Length < 2)
-        {
-            throw new ArgumentException("Training needs at least two classes with two or more examples each.", nameof(classes));
-        }
+        var byClass = PairedEpisodes.RowsByClass(classes);
 
         using var outer = NewDisposeScope();
         var x = features.to(ScalarType.Float32).cpu().contiguous();
@@ -59,85 +55,20 @@ public static class ProjectionTrainer
         }
 
         var clock = Stopwatch.StartNew();
-        var generator = new Random(options.Seed);
         var weight = nn.Parameter(eye(outputSize, inputSize, ScalarType.Float32));
         var logScale = nn.Parameter(tensor((float)Math.Log(options.InitialScale)));
         using var optimizer = optim.Adam([weight], lr: options.LearningRate, weight_decay: options.WeightDecay);
         using var scaleOptimizer = optim.Adam([logScale], lr: options.LearningRate);
-        var history = new List<ProjectionValidation>();
-        float[] best = weight.detach().data<float>().ToArray();
-        int bestEpoch = 0;
-        double bestRank1 = double.NegativeInfinity;
-        if (validation is { } first)
-        {
-            double rank1 = Rank1(weight, first.Support, first.Query);
-            var record = new ProjectionValidation(0, double.NaN, rank1);
-            history.Add(record);
-            progress?.Report(record);
-            bestRank1 = rank1;
-        }
-
-        int b = Math.Min(options.ClassesPerEpisode, byClass.Length);
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            var order = Enumerable.Range(0, byClass.Length).OrderBy(_ => generator.Next()).ToArray();
-            double lossSum = 0;
-            int steps = 0;
-            for (int start = 0; start + 2 <= order.Length; start += b)
-            {
-                int count = Math.Min(b, order.Length - start);
-                if (count < 2)
-                {
-                    break;
-                }
-
-                var a = new long[count];
-                var p = new long[count];
-                for (int i = 0; i < count; i++)
-                {
-                    var rows = byClass[order[start + i]];
-                    int j = generator.Next(rows.Length), k = generator.Next(rows.Length - 1);
-                    a[i] = rows[j];
-                    p[i] = rows[k >= j ? k + 1 : k];
-                }
-
-                using var scope = NewDisposeScope();
-                var left = nn.functional.normalize(x.index_select(0, tensor(a)).matmul(weight.t()), p: 2, dim: 1);
-                var right = nn.functional.normalize(x.index_select(0, tensor(p)).matmul(weight.t()), p: 2, dim: 1);
-                var logits = left.matmul(right.t()) * logScale.exp();
-                using var countScalar = count.ToScalar();
-                using var half = 0.5.ToScalar();
-                var target = arange(TorchScalars.Zero, countScalar, TorchScalars.One, ScalarType.Int64);
-                var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)).mul(half);
-                optimizer.zero_grad();
-                scaleOptimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                scaleOptimizer.step();
-                lossSum += loss.item<float>();
-                steps++;
-            }
-
-            bool last = epoch == options.Epochs;
-            if (validation is { } val && (epoch % Math.Max(1, options.ValidateEvery) == 0 || last))
-            {
-                double rank1 = Rank1(weight, val.Support, val.Query);
-                var record = new ProjectionValidation(epoch, lossSum / Math.Max(1, steps), rank1);
-                history.Add(record);
-                progress?.Report(record);
-                if (rank1 > bestRank1)
-                {
-                    bestRank1 = rank1;
-                    bestEpoch = epoch;
-                    best = weight.detach().data<float>().ToArray();
-                }
-            }
-            else if (validation is null && last)
-            {
-                bestEpoch = epoch;
-                best = weight.detach().data<float>().ToArray();
-            }
-        }
+        Tensor Project(long[] rows) => nn.functional.normalize(x.index_select(0, tensor(rows)).matmul(weight.t()), p: 2, dim: 1);
+        var (best, bestEpoch, history) = PairedEpisodes.Train(
+            byClass,
+            options,
+            (a, p) => (Project(a), Project(p)),
+            logScale,
+            [optimizer, scaleOptimizer],
+            validation is { } val ? () => Rank1(weight, val.Support, val.Query) : null,
+            () => weight.detach().data<float>().ToArray(),
+            progress);
 
         weight.Dispose();
         logScale.Dispose();

@@ -69,11 +69,7 @@ public static class TunedTailTrainer
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ClassesPerEpisode, 2, nameof(options));
-        var byClass = classes.Select((c, row) => (c, row)).GroupBy(p => p.c).Where(g => g.Count() >= 2).Select(g => g.Select(p => p.row).ToArray()).ToArray();
-        if (byClass.Length < 2)
-        {
-            throw new ArgumentException("Training needs at least two classes with two or more examples each.", nameof(classes));
-        }
+        var byClass = PairedEpisodes.RowsByClass(classes);
 
         if (validation is { } v && (v.Support.dim() != 4 || !v.Support.shape.Skip(1).SequenceEqual(headFeatures.shape.Skip(1)) || !v.Support.shape.SequenceEqual(v.Query.shape)))
         {
@@ -102,7 +98,6 @@ public static class TunedTailTrainer
         Device device = work.Device;
         bool l2 = work.Options.L2Normalize;
         var clock = Stopwatch.StartNew();
-        var generator = new Random(options.Seed);
         using var outer = NewDisposeScope();
         var x = headFeatures.to(ScalarType.Float32).cpu().contiguous();
         if (!isfinite(x).all().item<bool>())
@@ -115,77 +110,22 @@ public static class TunedTailTrainer
         using var optimizer = optim.Adam([weight], lr: options.LearningRate, weight_decay: options.WeightDecay);
         using var scaleOptimizer = optim.Adam([logScale], lr: options.LearningRate);
         using var tailOptimizer = optim.Adam(tailParameters, lr: options.TailLearningRate, weight_decay: options.TailWeightDecay);
-        var history = new List<ProjectionValidation>();
-        var best = Snapshot(network, weight, InTail);
-        int bestEpoch = 0;
-        double bestRank1 = double.NegativeInfinity;
-        if (validation is { } first)
+        (Tensor Left, Tensor Right) EmbedPairs(long[] a, long[] p)
         {
-            double rank1 = Rank1(network, tailBlocks, l2, weight, first.Support, first.Query, device);
-            var record = new ProjectionValidation(0, double.NaN, rank1);
-            history.Add(record);
-            progress?.Report(record);
-            bestRank1 = rank1;
+            // One pass over both halves: batch norm is in evaluation mode, so the halves do not affect each other.
+            var embedded = Embed(network, tailBlocks, l2, weight, x.index_select(0, tensor(a.Concat(p).ToArray())).to(device));
+            return (embedded.narrow(0, 0, a.Length), embedded.narrow(0, a.Length, p.Length));
         }
 
-        int b = Math.Min(options.ClassesPerEpisode, byClass.Length);
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            var order = Enumerable.Range(0, byClass.Length).OrderBy(_ => generator.Next()).ToArray();
-            double lossSum = 0;
-            int steps = 0;
-            for (int start = 0; start + 2 <= order.Length; start += b)
-            {
-                int count = Math.Min(b, order.Length - start);
-                var rows = new long[2 * count];
-                for (int i = 0; i < count; i++)
-                {
-                    var members = byClass[order[start + i]];
-                    int j = generator.Next(members.Length), k = generator.Next(members.Length - 1);
-                    rows[i] = members[j];
-                    rows[count + i] = members[k >= j ? k + 1 : k];
-                }
-
-                using var scope = NewDisposeScope();
-                var embedded = Embed(network, tailBlocks, l2, weight, x.index_select(0, tensor(rows)).to(device));
-                var left = embedded.narrow(0, 0, count);
-                var right = embedded.narrow(0, count, count);
-                var logits = left.matmul(right.t()) * logScale.exp();
-                using var countScalar = count.ToScalar();
-                using var half = 0.5.ToScalar();
-                var target = arange(TorchScalars.Zero, countScalar, TorchScalars.One, ScalarType.Int64, device);
-                var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)).mul(half);
-                optimizer.zero_grad();
-                scaleOptimizer.zero_grad();
-                tailOptimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                scaleOptimizer.step();
-                tailOptimizer.step();
-                lossSum += loss.item<float>();
-                steps++;
-            }
-
-            bool last = epoch == options.Epochs;
-            if (validation is { } val && (epoch % Math.Max(1, options.ValidateEvery) == 0 || last))
-            {
-                double rank1 = Rank1(network, tailBlocks, l2, weight, val.Support, val.Query, device);
-                var record = new ProjectionValidation(epoch, lossSum / Math.Max(1, steps), rank1);
-                history.Add(record);
-                progress?.Report(record);
-                if (rank1 > bestRank1)
-                {
-                    bestRank1 = rank1;
-                    bestEpoch = epoch;
-                    best = Snapshot(network, weight, InTail);
-                }
-            }
-            else if (validation is null && last)
-            {
-                bestEpoch = epoch;
-                best = Snapshot(network, weight, InTail);
-            }
-        }
+        var (best, bestEpoch, history) = PairedEpisodes.Train(
+            byClass,
+            options,
+            EmbedPairs,
+            logScale,
+            [optimizer, scaleOptimizer, tailOptimizer],
+            validation is { } val ? () => Rank1(network, tailBlocks, l2, weight, val.Support, val.Query, device) : null,
+            () => Snapshot(network, weight, InTail),
+            progress);
 
         return new ProjectionTrainingResult(best.Projection, outputSize, size, bestEpoch, history, clock.Elapsed)
         {
