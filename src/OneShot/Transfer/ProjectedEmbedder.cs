@@ -262,30 +262,20 @@ public sealed class ProjectedEmbedder : IEmbedder
         }
 
         var json = ReadJson(path);
-        string file = json.Weights.File;
-        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
-        {
-            throw new ModelFormatException(path, $"'{path}' names the matrix file '{file}'; expected a plain file name inside the folder.");
-        }
+        string weightsPath = FileInFolder(folder, path, json.Weights.File, "the matrix file");
 
         if (json.InputSize < 1 || json.OutputSize < 1 || (long)json.InputSize * json.OutputSize > 1L << 26)
         {
             throw new ModelFormatException(path, $"'{path}' declares a {json.OutputSize} x {json.InputSize} projection; expected sizes of at least 1 and at most 2^26 values.");
         }
 
-        string weightsPath = Path.Combine(folder, file);
         long expected = 4L * json.InputSize * json.OutputSize;
         if (!File.Exists(weightsPath) || new FileInfo(weightsPath).Length != expected)
         {
             throw new ModelFormatException(weightsPath, $"Projection matrix '{weightsPath}' is missing or not {expected} bytes ({json.OutputSize} x {json.InputSize} float32).");
         }
 
-        byte[] bytes = File.ReadAllBytes(weightsPath);
-        if (ChecksummedFile.Sha256Hex(bytes) != json.Weights.Sha256)
-        {
-            throw new ModelFormatException(weightsPath, $"Projection matrix '{weightsPath}' does not match the SHA-256 in {MetadataFileName}; the file is corrupt or was replaced.");
-        }
-
+        byte[] bytes = ReadVerified(weightsPath, json.Weights.Sha256, "Projection matrix");
         var weight = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
         string reference = json.Base;
         string candidate = Path.IsPathRooted(reference) ? reference : Path.GetFullPath(Path.Combine(folder, reference));
@@ -400,22 +390,33 @@ public sealed class ProjectedEmbedder : IEmbedder
 
     private static byte[] ReadTunedBase(string folder, string metadataPath, ProjectionWeightsJson tuned)
     {
-        string file = tuned.File;
-        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
-        {
-            throw new ModelFormatException(metadataPath, $"'{metadataPath}' names the tuned base file '{file}'; expected a plain file name inside the folder.");
-        }
-
-        string tunedPath = Path.Combine(folder, file);
+        string tunedPath = FileInFolder(folder, metadataPath, tuned.File, "the tuned base file");
         if (!File.Exists(tunedPath))
         {
             throw new ModelFormatException(tunedPath, $"Tuned base blocks '{tunedPath}' named in {MetadataFileName} are missing.");
         }
 
-        byte[] bytes = File.ReadAllBytes(tunedPath);
-        if (ChecksummedFile.Sha256Hex(bytes) != tuned.Sha256)
+        return ReadVerified(tunedPath, tuned.Sha256, "Tuned base blocks");
+    }
+
+    /// <summary>The path of <paramref name="file"/>, named by the metadata, inside <paramref name="folder"/>; refuses anything but a plain file name.</summary>
+    private static string FileInFolder(string folder, string metadataPath, string file, string role)
+    {
+        if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
         {
-            throw new ModelFormatException(tunedPath, $"Tuned base blocks '{tunedPath}' do not match the SHA-256 in {MetadataFileName}; the file is corrupt or was replaced.");
+            throw new ModelFormatException(metadataPath, $"'{metadataPath}' names {role} '{file}'; expected a plain file name inside the folder.");
+        }
+
+        return Path.Combine(folder, file);
+    }
+
+    /// <summary>The bytes of <paramref name="filePath"/>, refused unless their SHA-256 is the one the metadata records.</summary>
+    private static byte[] ReadVerified(string filePath, string sha256, string description)
+    {
+        byte[] bytes = File.ReadAllBytes(filePath);
+        if (ChecksummedFile.Sha256Hex(bytes) != sha256)
+        {
+            throw new ModelFormatException(filePath, $"{description} '{filePath}' does not match the SHA-256 in {MetadataFileName}; the file is corrupt or was replaced.");
         }
 
         return bytes;
