@@ -1,3 +1,4 @@
+using OneShot.Embeddings;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,13 +12,13 @@ namespace OneShot.Tests;
 /// </summary>
 public sealed class NativeRuntimeSettingsTests : IDisposable
 {
-    private const string Host = "AuthenticAMD family 26 model 2 stepping 1 microcode 0x1 flags 0011223344556677; TorchSharp 0.107.0; check 1";
+    private const string Host = "AuthenticAMD family 26 model 2 stepping 1 microcode 0x1 flags 0011223344556677; TorchSharp 0.107.0; check 2";
     private readonly string _root = TestPaths.NewTempFolder("oneshot-kernel-check");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private static NativeKernelCheckResult Result(string host = Host, string isa = "ALL", params string[] failures) =>
-        new(host, isa, 2456, failures, failures.Length == 0 ? 2.7e-6 : 0.3, new DateTimeOffset(2026, 12, 1, 6, 15, 0, TimeSpan.Zero));
+        new(host, isa, 2456, failures, [], failures.Length == 0 ? 2.7e-6 : 0.3, new DateTimeOffset(2026, 12, 1, 6, 15, 0, TimeSpan.Zero));
 
     [Fact]
     public void OneDnnIsa_InTheNativeEnvironment_IsWhatThePolicyDecidedFromThisHostsRecord()
@@ -64,6 +65,7 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
     [InlineData("truncated")]
     [InlineData("garbage")]
     [InlineData("newer format")]
+    [InlineData("older format")]
     [InlineData("cases as text")]
     [InlineData("no failures array")]
     public void FindPassingRecord_DamagedRecord_KeepsTheCapAndNeverThrows(string damage)
@@ -76,7 +78,8 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
         {
             "truncated" => text[..(text.Length / 2)],
             "garbage" => "\u0000\u00ff not json",
-            "newer format" => Set(json, "formatVersion", 2),
+            "newer format" => Set(json, "formatVersion", 3),
+            "older format" => Set(json, "formatVersion", 1),
             "cases as text" => Set(json, "cases", "many"),
             _ => Remove(json, "failures"),
         };
@@ -98,9 +101,21 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Record_WithWrongConvolutionsOnlyInShapesTheNetworksNeverRun_LiftsTheCap()
+    {
+        string path = Path.Combine(_root, "outside.json");
+        var zen3 = new NativeKernelCheckResult(Host, "ALL", 3688, [], ["1x1 conv stride 2, 3->8 channels, 14x14, channels-last: weight gradient relative error 0.881"],
+            0.881, new DateTimeOffset(2026, 12, 2, 3, 40, 0, TimeSpan.Zero));
+        NativeKernelCheck.Record(zen3, path);
+
+        zen3.Passed.Should().BeTrue();
+        NativeKernelCheck.FindPassingRecord(path, Host).Should().Be("3688 cases right at 2026-12-02 03:40 UTC");
+    }
+
+    [Fact]
     public void ParseJson_OfToJson_KeepsEveryField()
     {
-        var original = Result(failures: ["a", "b"]);
+        var original = new NativeKernelCheckResult(Host, "ALL", 2456, ["a", "b"], ["c"], 0.3, new DateTimeOffset(2026, 12, 1, 6, 15, 0, TimeSpan.Zero));
 
         var parsed = NativeKernelCheck.ParseJson(NativeKernelCheck.ToJson(original).ToJsonString());
 
@@ -108,6 +123,7 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
         parsed.OneDnnIsa.Should().Be("ALL");
         parsed.Cases.Should().Be(2456);
         parsed.Failures.Should().Equal("a", "b");
+        parsed.OutsideNetworkFailures.Should().Equal("c");
         parsed.WorstRelativeError.Should().Be(0.3);
         parsed.CheckedAt.Should().Be(original.CheckedAt);
         parsed.Passed.Should().BeFalse();
@@ -120,8 +136,9 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
 
         result.Failures.Should().BeEmpty();
         result.Passed.Should().BeTrue();
-        result.Cases.Should().Be(NativeKernelCheck.Cases(quick: true).Count).And.Be(30, "5 input channel counts (1, 3, 17, 20, 64) x 3 output ones (17, 20, 64) x 2 layouts");
-        result.WorstRelativeError.Should().BeGreaterThan(0, "float32 differs from float64 a little").And.BeLessThan(1e-5);
+        result.OutsideNetworkFailures.Should().BeEmpty();
+        result.Cases.Should().Be(31, "5 input channel counts (1, 3, 17, 20, 64) x 3 output ones (17, 20, 64) x 2 layouts, and Conv4 whole");
+        result.WorstRelativeError.Should().BeGreaterThan(0, "float32 differs from float64 a little").And.BeLessThan(1e-4);
         result.OneDnnIsa.Should().Be(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
     }
 
@@ -136,6 +153,42 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
         cases.Should().Contain(new KernelCase(20, 20, 3, 1, 3, false), "a channel count that broke on an AVX-512 host");
         cases.Should().Contain(new KernelCase(64, 64, 1, 2, 14, true), "a 1x1 stride-2 shortcut");
         cases.Should().OnlyHaveUniqueItems();
+        NativeKernelCheck.Networks(quick: false).Select(n => n.ToString()).Should().Equal(
+            "conv4 at 1x28x28, batch 16", "conv4 at 3x84x84, batch 4", "resnet12 at 3x84x84, batch 2", "resnet18 at 3x224x224, batch 2");
+    }
+
+    public static TheoryData<string, BackboneOptions, int> Backbones => new()
+    {
+        { "conv4 grayscale", new Conv4Options(), 1 },
+        { "conv4 colour, odd widths", new Conv4Options { Widths = [3, 17, 20, 160] }, 3 },
+        { "resnet12 colour", new ResNet12Options(), 3 },
+        { "resnet12 grayscale, small widths", new ResNet12Options { Widths = [8, 16, 17, 40] }, 1 },
+        { "resnet18 colour", new ResNet18Options(), 3 },
+        { "resnet18 grayscale", new ResNet18Options(), 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Backbones))]
+    public void NetworksRun_CoversEveryConvolutionOfTheBackbones(string name, BackboneOptions backbone, int channels)
+    {
+        using var network = backbone.Build(channels);
+        using var folded = OneShot.Embeddings.FoldedNetwork.TryCreate(network, version: 0);
+
+        var shapes = folded!.ConvolutionShapes.ToList();
+
+        shapes.Should().NotBeEmpty(name);
+        shapes.Should().OnlyContain(s => NativeKernelCheck.NetworksRun(s.In, s.Kernel, s.Stride), $"{name}: a wrong kernel of any of its shapes must keep the cap");
+    }
+
+    [Fact]
+    public void NetworksRun_ExcludesTheShapesWrongOnAZen3Host_AndNothingTheNetworksUse()
+    {
+        NativeKernelCheck.NetworksRun(3, 1, 2).Should().BeFalse("1x1 stride-2 from 3 channels: no backbone has it (its weight gradient was wrong at AVX2)");
+        NativeKernelCheck.NetworksRun(17, 3, 2).Should().BeFalse("stride-2 convolutions start ResNet-18's stages from 64, 128 or 256 channels only");
+        NativeKernelCheck.NetworksRun(64, 1, 2).Should().BeTrue();
+        NativeKernelCheck.NetworksRun(3, 7, 2).Should().BeTrue();
+        NativeKernelCheck.NetworksRun(17, 3, 1).Should().BeTrue("Conv4 and ResNet-12 take any widths");
+        NativeKernelCheck.NetworksRun(3, 5, 1).Should().BeFalse();
     }
 
     [Theory]

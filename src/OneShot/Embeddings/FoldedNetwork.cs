@@ -134,6 +134,10 @@ internal sealed class FoldedNetwork : InferenceCopy
         return [.. layers];
     }
 
+    /// <summary>Every convolution this copy runs: input channels, square kernel size and stride (the kernel check's <c>NetworksRun</c>).</summary>
+    internal IEnumerable<(long In, long Kernel, long Stride)> ConvolutionShapes =>
+        _convolutions.Select(c => (c.Weight.shape[1], c.Weight.shape[2], c.Stride));
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor images) => _mkldnn?.TryForward(images) ?? _forward(this, images);
 

@@ -13,13 +13,14 @@ public sealed class CliCheckKernelsTests
         string line = output.Split('\n').Single(l => l.StartsWith("kernel-check-result: ", StringComparison.Ordinal));
         var result = NativeKernelCheck.ParseJson(line["kernel-check-result: ".Length..]);
         result.Passed.Should().BeTrue();
-        result.Cases.Should().Be(30);
+        result.Cases.Should().Be(31);
         result.OneDnnIsa.Should().Be(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
     }
 
     [Theory]
     [InlineData("--quick")]
     [InlineData("--repetitions", "0")]
+    [InlineData("--timeout-minutes", "0")]
     public void QuickRecordOrNoRepetitions_IsAUsageError(params string[] extra)
     {
         var (code, _, error) = CliRunner.Invoke(["check-kernels", .. extra]);
