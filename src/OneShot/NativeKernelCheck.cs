@@ -347,17 +347,19 @@ public static class NativeKernelCheck
 
         using var disposeEmbedder = embedder;
         using (no_grad())
+        using (var half = 0.5.ToScalar())
+        using (var tenth = 0.1.ToScalar())
         {
             // Batch norm away from its initial identity, so folding it into the convolutions is checked too.
             foreach (var (name, t) in embedder.Network.named_buffers())
             {
                 if (name.EndsWith("running_var", StringComparison.Ordinal))
                 {
-                    t.copy_(rand(t.shape, generator: generator).add_(0.5));
+                    t.copy_(rand(t.shape, generator: generator).add_(half, TorchScalars.One));
                 }
                 else if (name.EndsWith("running_mean", StringComparison.Ordinal))
                 {
-                    t.copy_(randn(t.shape, generator: generator).mul_(0.1));
+                    t.copy_(randn(t.shape, generator: generator).mul_(tenth));
                 }
             }
         }
