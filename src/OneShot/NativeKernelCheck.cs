@@ -212,6 +212,48 @@ public static class NativeKernelCheck
     }
 
     /// <summary>
+    /// Why there is no passing record at <paramref name="path"/> for <paramref name="signature"/>, in a few words for
+    /// the policy message: no record, one of an earlier check (run it again), another host, or a failed check. Never
+    /// throws: a module initializer calls it.
+    /// </summary>
+    internal static string WhyNoPassingRecord(string path, string? signature)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (signature is null)
+            {
+                return "this host's CPU cannot be read";
+            }
+
+            if (!info.Exists)
+            {
+                return $"no kernel check recorded in {path}";
+            }
+
+            if (info.Length > 1 << 20 || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o)
+            {
+                return $"the record in {path} is not a kernel check record";
+            }
+
+            int? version = o["formatVersion"] is JsonValue v && v.TryGetValue(out int n) ? n : null;
+            if (version != RecordFormatVersion)
+            {
+                return $"the record in {path} is of {(version < RecordFormatVersion ? "an earlier" : "another")} version of the check";
+            }
+
+            var record = ParseJson(o.ToJsonString());
+            return record.HostSignature != signature ? $"the record in {path} is of another host or TorchSharp version"
+                : record.OneDnnIsa != "ALL" ? $"the record in {path} is of a check at {record.OneDnnIsa}, not the full instruction set"
+                : string.Create(CultureInfo.InvariantCulture, $"this host failed the kernel check ({record.Failures.Count} wrong, recorded in {path})");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            return $"the record in {path} could not be read";
+        }
+    }
+
+    /// <summary>
     /// The passing record of the full instruction set for <paramref name="signature"/> at <paramref name="path"/>,
     /// as a short description; null when there is none (missing, unreadable, malformed, another host, another
     /// format version, another instruction set, or a failing check). Never throws: a module initializer calls it.

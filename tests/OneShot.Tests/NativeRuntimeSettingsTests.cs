@@ -113,6 +113,30 @@ public sealed class NativeRuntimeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void WhyNoPassingRecord_NamesTheReason_SoAnUpgradeSaysRunTheCheckAgain()
+    {
+        string path = Path.Combine(_root, "why.json");
+        NativeKernelCheck.WhyNoPassingRecord(path, Host).Should().Be($"no kernel check recorded in {path}");
+        NativeKernelCheck.WhyNoPassingRecord(path, null).Should().Be("this host's CPU cannot be read");
+
+        NativeKernelCheck.Record(Result(), path);
+        var old = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        old["formatVersion"] = 1;
+        File.WriteAllText(path, old.ToJsonString());
+        NativeKernelCheck.WhyNoPassingRecord(path, Host).Should().Be($"the record in {path} is of an earlier version of the check");
+
+        NativeKernelCheck.Record(Result(), path);
+        NativeKernelCheck.WhyNoPassingRecord(path, Host.Replace("family 26", "family 25", StringComparison.Ordinal))
+            .Should().Be($"the record in {path} is of another host or TorchSharp version");
+
+        NativeKernelCheck.Record(Result(failures: ["x", "y"]), path);
+        NativeKernelCheck.WhyNoPassingRecord(path, Host).Should().Be($"this host failed the kernel check (2 wrong, recorded in {path})");
+
+        File.WriteAllText(path, "{ not json");
+        NativeKernelCheck.WhyNoPassingRecord(path, Host).Should().Be($"the record in {path} could not be read");
+    }
+
+    [Fact]
     public void ParseJson_OfToJson_KeepsEveryField()
     {
         var original = new NativeKernelCheckResult(Host, "ALL", 2456, ["a", "b"], ["c"], 0.3, new DateTimeOffset(2026, 12, 1, 6, 15, 0, TimeSpan.Zero));
