@@ -156,9 +156,7 @@ internal static class CheckKernelsCommand
             // A kernel that never returns (seen: a 1x1 stride-2 weight gradient at 56x56 on an AMD Zen 3 host).
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
-            return new NativeKernelCheckResult(NativeKernelCheck.HostSignature ?? "unknown", "ALL", 0,
-                [string.Create(CultureInfo.InvariantCulture, $"the check process did not finish within {timeout.TotalMinutes:0.#} minutes and was stopped (a kernel that hangs?)")],
-                [], double.NaN, DateTimeOffset.UtcNow);
+            return NotCompleted(string.Create(CultureInfo.InvariantCulture, $"the check process did not finish within {timeout.TotalMinutes:0.#} minutes and was stopped (a kernel that hangs?)"));
         }
 
         child.WaitForExit(); // after the streams end, so every error line has been received
@@ -173,8 +171,7 @@ internal static class CheckKernelsCommand
                 lastErrors = [.. errorLines];
             }
 
-            return new NativeKernelCheckResult(NativeKernelCheck.HostSignature ?? "unknown", "ALL", 0,
-                [ChildFailure(child.ExitCode, lastErrors)], [], double.NaN, DateTimeOffset.UtcNow);
+            return NotCompleted(ChildFailure(child.ExitCode, lastErrors));
         }
 
         try
@@ -186,6 +183,10 @@ internal static class CheckKernelsCommand
             throw new InvalidOperationException($"The check process reported a result this version cannot read: {ex.Message}", ex);
         }
     }
+
+    /// <summary>A failed check of the full instruction set that compared nothing: the check process gave no result.</summary>
+    private static NativeKernelCheckResult NotCompleted(string reason) =>
+        new(NativeKernelCheck.HostSignature ?? "unknown", "ALL", 0, [reason], [], double.NaN, DateTimeOffset.UtcNow);
 
     private static void Progress(int done, int total)
     {

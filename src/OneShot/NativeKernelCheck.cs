@@ -185,11 +185,16 @@ public static class NativeKernelCheck
     /// <summary>Parses <see cref="ToJson"/>'s output completely.</summary>
     /// <exception cref="JsonException">Not JSON.</exception>
     /// <exception cref="FormatException">Another format version, or a field missing or of the wrong type.</exception>
-    internal static NativeKernelCheckResult ParseJson(string text)
+    internal static NativeKernelCheckResult ParseJson(string text) =>
+        JsonNode.Parse(text) is JsonObject o ? ParseRecord(o) : throw new FormatException($"not a kernel check record of format version {RecordFormatVersion}");
+
+    /// <summary>Reads a record already parsed as JSON completely (<see cref="ParseJson"/>).</summary>
+    /// <exception cref="FormatException">Another format version, or a field missing or of the wrong type.</exception>
+    private static NativeKernelCheckResult ParseRecord(JsonObject o)
     {
         try
         {
-            if (JsonNode.Parse(text) is not JsonObject o || o["formatVersion"]?.GetValue<int>() != RecordFormatVersion)
+            if (o["formatVersion"]?.GetValue<int>() != RecordFormatVersion)
             {
                 throw new FormatException($"not a kernel check record of format version {RecordFormatVersion}");
             }
@@ -212,75 +217,59 @@ public static class NativeKernelCheck
     }
 
     /// <summary>
+    /// The passing record of the full instruction set for <paramref name="signature"/> at <paramref name="path"/>,
+    /// as a short description; null when there is none (missing, unreadable, malformed, another host, another
+    /// format version, another instruction set, or a failing check). Never throws: a module initializer calls it.
+    /// </summary>
+    internal static string? FindPassingRecord(string path, string? signature) => ReadRecord(path, signature).Passing;
+
+    /// <summary>
     /// Why there is no passing record at <paramref name="path"/> for <paramref name="signature"/>, in a few words for
     /// the policy message: no record, one of an earlier check (run it again), another host, or a failed check. Never
-    /// throws: a module initializer calls it.
+    /// throws.
     /// </summary>
-    internal static string WhyNoPassingRecord(string path, string? signature)
+    internal static string WhyNoPassingRecord(string path, string? signature) => ReadRecord(path, signature).Reason;
+
+    /// <summary>
+    /// Reads the record at <paramref name="path"/> once: the passing record's description for
+    /// <paramref name="signature"/> (<see cref="FindPassingRecord"/>), or null and the reason there is none
+    /// (<see cref="WhyNoPassingRecord"/>). Never throws: the module initializer calls it.
+    /// </summary>
+    internal static (string? Passing, string Reason) ReadRecord(string path, string? signature)
     {
         try
         {
-            var info = new FileInfo(path);
             if (signature is null)
             {
-                return "this host's CPU cannot be read";
+                return (null, "this host's CPU cannot be read");
             }
 
+            var info = new FileInfo(path);
             if (!info.Exists)
             {
-                return $"no kernel check recorded in {path}";
+                return (null, $"no kernel check recorded in {path}");
             }
 
             if (info.Length > 1 << 20 || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o)
             {
-                return $"the record in {path} is not a kernel check record";
+                return (null, $"the record in {path} is not a kernel check record");
             }
 
             int? version = o["formatVersion"] is JsonValue v && v.TryGetValue(out int n) ? n : null;
             if (version != RecordFormatVersion)
             {
-                return $"the record in {path} is of {(version < RecordFormatVersion ? "an earlier" : "another")} version of the check";
+                return (null, $"the record in {path} is of {(version < RecordFormatVersion ? "an earlier" : "another")} version of the check");
             }
 
-            var record = ParseJson(o.ToJsonString());
-            return record.HostSignature != signature ? $"the record in {path} is of another host or TorchSharp version"
-                : record.OneDnnIsa != "ALL" ? $"the record in {path} is of a check at {record.OneDnnIsa}, not the full instruction set"
-                : string.Create(CultureInfo.InvariantCulture, $"this host failed the kernel check ({record.Failures.Count} wrong, recorded in {path})");
+            var record = ParseRecord(o);
+            return record.HostSignature != signature ? (null, $"the record in {path} is of another host or TorchSharp version")
+                : record.OneDnnIsa != "ALL" ? (null, $"the record in {path} is of a check at {record.OneDnnIsa}, not the full instruction set")
+                : !record.Passed ? (null, string.Create(CultureInfo.InvariantCulture, $"this host failed the kernel check ({record.Failures.Count} wrong, recorded in {path})"))
+                : (string.Create(CultureInfo.InvariantCulture, $"{record.Cases} cases right at {record.CheckedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"), "passed");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
-            return $"the record in {path} could not be read";
-        }
-    }
-
-    /// <summary>
-    /// The passing record of the full instruction set for <paramref name="signature"/> at <paramref name="path"/>,
-    /// as a short description; null when there is none (missing, unreadable, malformed, another host, another
-    /// format version, another instruction set, or a failing check). Never throws: a module initializer calls it.
-    /// </summary>
-    internal static string? FindPassingRecord(string path, string? signature)
-    {
-        if (signature is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists || info.Length > 1 << 20)
-            {
-                return null;
-            }
-
-            var record = ParseJson(File.ReadAllText(path));
-            return record.HostSignature == signature && record.OneDnnIsa == "ALL" && record.Passed
-                ? string.Create(CultureInfo.InvariantCulture, $"{record.Cases} cases right at {record.CheckedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC")
-                : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException or ArgumentException or NotSupportedException)
-        {
-            return null;
+            return (null, $"the record in {path} could not be read");
         }
     }
 

@@ -47,10 +47,10 @@ internal static class NativeRuntimeSettings
         }
 
         string recordPath = NativeKernelCheck.RecordPath;
-        string? record = NativeKernelCheck.FindPassingRecord(recordPath, NativeKernelCheck.HostSignature);
+        var (record, reason) = NativeKernelCheck.ReadRecord(recordPath, NativeKernelCheck.HostSignature);
         string isa = record is null ? DefaultOneDnnIsa : "ALL";
         NativeKernelCheck.OneDnnIsaPolicy = record is null
-            ? $"{DefaultOneDnnIsa} (no passing kernel check of this host: {NativeKernelCheck.WhyNoPassingRecord(recordPath, NativeKernelCheck.HostSignature)}; run 'oneshot check-kernels' once to check the faster kernels)"
+            ? $"{DefaultOneDnnIsa} (no passing kernel check of this host: {reason}; run 'oneshot check-kernels' once to check the faster kernels)"
             : $"ALL (this host passed the kernel check: {record}, recorded in {recordPath})";
 
         // .NET keeps its own copy of the environment on Unix; libtorch reads the C library's, so set that one
