@@ -27,6 +27,9 @@ internal static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "Random affine distortions (rotation, shear, scale, shift) of every training image." };
         var augmentStrength = new Option<double>("--augment-strength") { Description = "With --augment: multiplies the default ranges (rotation 10 deg, shear 17 deg, scale 0.8-1.2, shift 2/105 of the size).", DefaultValueFactory = _ => 1.0 };
         var withinGroup = new Option<double>("--within-group-fraction") { Description = "The fraction of episodes (0-1) whose classes all come from one alphabet (Omniglot) or subcategory (emoji): harder episodes of similar classes, as in Lake et al.'s within-alphabet task.", DefaultValueFactory = _ => 0 };
+        var openSetWay = new Option<int>("--open-set-way") { Description = "Open-set training: this many extra classes per episode whose queries have no prototype; a pairwise term pushes them farther from every prototype than known queries are from their own, so an unknown threshold ('calibrate --target-far') rejects more unknowns at the same false-reject rate. Default 0 (off).", DefaultValueFactory = _ => 0 };
+        var openSetWeight = new Option<double>("--open-set-weight") { Description = "With --open-set-way: the weight of the open-set term.", DefaultValueFactory = _ => 1.0 };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start from this model folder's weights (for example a shipped model, to fine-tune it episodically) instead of random ones; its backbone and preprocessing are used, so --backbone, --widths and --image-size do not apply." };
         var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
         var valEpisodes = new Option<int>("--val-episodes") { Description = "Validation episodes (5-way, same shot, 15 queries).", DefaultValueFactory = _ => 100 };
         var patience = new Option<int?>("--patience") { Description = "Stop after N validations without improvement." };
@@ -40,7 +43,7 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         backbone.AddTo(command);
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, withinGroup, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, withinGroup, openSetWay, openSetWeight, initFrom, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
             command.Options.Add(option);
         }
@@ -69,10 +72,30 @@ internal static class TrainCommand
             string? validationSplit = result.GetValue(valSplit) ?? (result.GetValue(data.Omniglot) is not null && trainSplit == "train" ? "val" : null);
             int trainSeed = result.GetValue(seed);
             torch.manual_seed(trainSeed);
-            var preprocessing = data.Preprocessing(result);
+            string? initDir = result.GetValue(initFrom);
+            if (initDir is not null)
+            {
+                foreach (var option in new Option[] { backbone.Backbone, backbone.Widths, data.ImageSize })
+                {
+                    if (result.GetResult(option) is { Implicit: false })
+                    {
+                        throw new ArgumentException($"{option.Name} does not apply with --init-from: the network and its preprocessing come from '{initDir}'.");
+                    }
+                }
+            }
+
+            using var embedder = initDir is null
+                ? Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = data.Preprocessing(result) })
+                : ModelFile.Load(initDir, DeviceChoice.Auto);
+            var preprocessing = embedder.Preprocessing;
             var (train, name) = data.Open(result, trainSplit, preprocessing);
             IClassDataset? validation = validationSplit is null ? null : data.Open(result, validationSplit, preprocessing).Dataset;
             Console.Error.WriteLine($"oneDNN instruction set: {NativeKernelCheck.OneDnnIsaPolicy}");
+            if (initDir is not null)
+            {
+                Console.WriteLine($"embedder: {embedder.Architecture} from {initDir}");
+            }
+
             Console.WriteLine($"train: {name} split {trainSplit} ({train.Classes.Count} classes){(validationSplit is null ? string.Empty : $", validation split {validationSplit} ({validation!.Classes.Count} classes)")}");
 
             var options = new PrototypicalTrainerOptions
@@ -87,6 +110,8 @@ internal static class TrainCommand
                 Augmentation = result.GetValue(augment) ? ScaledAugmentation(result.GetValue(augmentStrength)) : null,
                 WithinGroupFraction = WithinGroupFraction(result.GetValue(withinGroup)),
                 ClassGroups = result.GetValue(withinGroup) > 0 ? ClassGroupsOf(train) : null,
+                OpenSetWay = OpenSetWay(result.GetValue(openSetWay)),
+                OpenSetWeight = OpenSetWeight(result.GetValue(openSetWeight)),
                 ValidationInterval = result.GetValue(valInterval),
                 ValidationEpisodes = result.GetValue(valEpisodes),
                 ValidationWay = 5,
@@ -98,7 +123,6 @@ internal static class TrainCommand
                 Resume = !result.GetValue(noResume),
             };
 
-            using var embedder = Embedder.Create(new EmbedderOptions { Backbone = backbone.Resolve(result), Preprocessing = preprocessing });
             using var cancel = new CancellationTokenSource();
             using var budget = result.GetValue(maxMinutes) is double minutes
                 ? new CancellationTokenSource(TimeSpan.FromMinutes(minutes))
@@ -184,6 +208,9 @@ internal static class TrainCommand
                 ["lrSchedule"] = options.LrSchedule.ToString().ToLowerInvariant(),
                 ["augmentStrength"] = options.Augmentation is null ? "none" : result.GetValue(augmentStrength).ToString("R", CultureInfo.InvariantCulture),
                 ["withinGroupFraction"] = options.WithinGroupFraction.ToString("R", CultureInfo.InvariantCulture),
+                ["openSetWay"] = options.OpenSetWay.ToString(CultureInfo.InvariantCulture),
+                ["openSetWeight"] = options.OpenSetWeight.ToString("R", CultureInfo.InvariantCulture),
+                ["initFrom"] = initDir is null ? "none" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(initDir))),
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
             ModelFile.Save(embedder, outDir, $"{embedder.Architecture} prototypical network trained on {name} {trainSplit}", info);
@@ -194,6 +221,14 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    private static int OpenSetWay(int value) => value >= 0
+        ? value
+        : throw new ArgumentException($"--open-set-way: expected a number of classes >= 0; got {value.ToString(CultureInfo.InvariantCulture)}.");
+
+    private static double OpenSetWeight(double value) => double.IsFinite(value) && value > 0
+        ? value
+        : throw new ArgumentException($"--open-set-weight: expected a positive weight; got {value.ToString(CultureInfo.InvariantCulture)}.");
 
     private static double WithinGroupFraction(double value) => value is >= 0 and <= 1
         ? value

@@ -48,6 +48,46 @@ internal static class PrototypicalLoss
         return new PrototypicalLossResult(loss.MoveToOuterDisposeScope(), accuracy);
     }
 
+    /// <summary>
+    /// The open-set term of an episode with unknown classes: for every pair of a known query q (label y) and an
+    /// unknown query u (of a class with no support), <c>softplus((d(q, p_y) − min_k d(u, p_k)) / temperature)</c>,
+    /// averaged over all pairs. It is small when every known query is nearer its own prototype than any unknown query
+    /// is to its nearest prototype, which is what one distance threshold (a gallery's unknown threshold on the best
+    /// distance) needs to accept the known and reject the unknown: a smooth surrogate of 1 − AUROC of that score.
+    /// </summary>
+    /// <param name="knownQueryEmbeddings">Known query embeddings <c>[Q,D]</c>.</param>
+    /// <param name="knownQueryLabels">Their labels, int64 <c>[Q]</c> in 0..N-1.</param>
+    /// <param name="unknownQueryEmbeddings">Unknown query embeddings <c>[U,D]</c>.</param>
+    /// <param name="prototypes">Prototypes <c>[N,D]</c>.</param>
+    /// <param name="metric">The distance.</param>
+    /// <param name="temperature">The scale of distance differences (positive); null uses <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric.</param>
+    /// <returns>A scalar loss tensor, owned by the caller.</returns>
+    public static Tensor OpenSetMargin(
+        Tensor knownQueryEmbeddings,
+        Tensor knownQueryLabels,
+        Tensor unknownQueryEmbeddings,
+        Tensor prototypes,
+        DistanceMetric metric = DistanceMetric.SquaredEuclidean,
+        double? temperature = null)
+    {
+        ArgumentNullException.ThrowIfNull(knownQueryLabels);
+        ArgumentNullException.ThrowIfNull(unknownQueryEmbeddings);
+        if (knownQueryLabels.dim() != 1 || knownQueryLabels.shape[0] != knownQueryEmbeddings.shape[0] || unknownQueryEmbeddings.dim() != 2 || unknownQueryEmbeddings.shape[0] == 0)
+        {
+            throw new ArgumentException(
+                $"Expected known queries [Q,D] with labels [Q] and at least one unknown query [U,D]; got [{string.Join(",", knownQueryEmbeddings.shape)}], [{string.Join(",", knownQueryLabels.shape)}] and [{string.Join(",", unknownQueryEmbeddings.shape)}].",
+                nameof(unknownQueryEmbeddings));
+        }
+
+        using var scope = NewDisposeScope();
+
+        // Logits are -distance / t, so the pair's argument (d_known - d_unknown) / t is logit_unknown - logit_known.
+        var known = Logits(knownQueryEmbeddings, prototypes, metric, temperature)
+            .gather(1, knownQueryLabels.to(prototypes.device).unsqueeze(1));
+        var unknown = Logits(unknownQueryEmbeddings, prototypes, metric, temperature).amax(new long[] { 1 }).unsqueeze(0);
+        return nn.functional.softplus(unknown - known).mean().MoveToOuterDisposeScope();
+    }
+
     /// <summary>The class prototypes <c>[N,D]</c>: the mean support embedding of each label.</summary>
     /// <exception cref="ArgumentException">The shapes do not match, or a label has no support item.</exception>
     public static Tensor Prototypes(Tensor supportEmbeddings, Tensor supportLabels, int way)

@@ -67,12 +67,13 @@ public sealed class PrototypicalTrainer
         ArgumentNullException.ThrowIfNull(train);
         DatasetShape.EnsureFits(embedder, train, nameof(train));
         var o = Options;
-        var sampler = new EpisodeSampler(train, o.Way, o.Shot, o.Query);
+        int drawn = o.Way + o.OpenSetWay;
+        var sampler = new EpisodeSampler(train, drawn, o.Shot, o.Query);
         EpisodeSampler? groupSampler = null;
         if (o.WithinGroupFraction > 0)
         {
             groupSampler = o.ClassGroups is { } groups
-                ? new EpisodeSampler(train, o.Way, o.Shot, o.Query, new EpisodeConstraints(null, null, groups))
+                ? new EpisodeSampler(train, drawn, o.Shot, o.Query, new EpisodeConstraints(null, null, groups))
                 : throw new ArgumentException("WithinGroupFraction is above 0 but ClassGroups is not set: give the group of every training class.", nameof(train));
         }
 

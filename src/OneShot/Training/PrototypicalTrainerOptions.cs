@@ -26,6 +26,8 @@ public sealed record PrototypicalTrainerOptions
     private readonly int? _patience;
     private readonly int _checkpointInterval = 100;
     private readonly double _withinGroupFraction;
+    private readonly int _openSetWay;
+    private readonly double _openSetWeight = 1;
 
     /// <summary>Classes per training episode N. Default 60.</summary>
     public int Way { get => _way; init => _way = AtLeast(value, 2, nameof(Way)); }
@@ -73,6 +75,20 @@ public sealed record PrototypicalTrainerOptions
         get => _withinGroupFraction;
         init => _withinGroupFraction = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(WithinGroupFraction), value, "WithinGroupFraction must be in [0, 1].");
     }
+
+    /// <summary>
+    /// Open-set training: this many extra classes per episode (default 0, none) whose queries stand for characters
+    /// nobody enrolled. They get no prototype; besides the prototypical loss over the <see cref="Way"/> known classes,
+    /// the step minimises <see cref="OpenSetWeight"/> times a pairwise term that pushes every unknown query farther
+    /// from its nearest prototype than every known query is from its own (<c>softplus((d_known − d_unknown) /
+    /// Temperature)</c>, averaged over the episode's pairs). A gallery's unknown threshold on the best distance then
+    /// separates the two better. Episodes draw <see cref="Way"/> + OpenSetWay classes with <see cref="Query"/> queries
+    /// each; the unknown classes' support images are not embedded.
+    /// </summary>
+    public int OpenSetWay { get => _openSetWay; init => _openSetWay = AtLeast(value, 0, nameof(OpenSetWay)); }
+
+    /// <summary>The weight of the open-set term when <see cref="OpenSetWay"/> is above 0, positive. Default 1.</summary>
+    public double OpenSetWeight { get => _openSetWeight; init => _openSetWeight = Positive(value, nameof(OpenSetWeight)); }
 
     /// <summary>With <see cref="LearningRateSchedule.Step"/>: the learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
     public int LrStepEpisodes { get => _lrStepEpisodes; init => _lrStepEpisodes = AtLeast(value, 1, nameof(LrStepEpisodes)); }
@@ -151,7 +167,8 @@ public sealed record PrototypicalTrainerOptions
             ? string.Empty
             : string.Create(CultureInfo.InvariantCulture, $";augment={a.RotationDegrees:R},{a.ShearDegrees:R},{a.ScaleMin:R},{a.ScaleMax:R},{a.TranslateFraction:R}");
         string within = WithinGroupFraction == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $";withingroup={WithinGroupFraction:R}");
-        return schedule + augment + within;
+        string openSet = OpenSetWay == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $";openset={OpenSetWay},{OpenSetWeight:R}");
+        return schedule + augment + within + openSet;
     }
 
     private static int AtLeast(int value, int minimum, string name) =>

@@ -152,8 +152,10 @@ internal sealed class PrototypicalTrainingRun : IDisposable
     {
         using var scope = NewDisposeScope();
         using var batch = SamplerFor(episode).Sample(_options.Seed, episode);
-        int supportCount = (int)batch.Support.shape[0];
-        var images = cat(new[] { batch.Support, batch.Query }, 0);
+        // Open-set episodes draw OpenSetWay extra classes after the known ones; their supports are never used.
+        int supportCount = _options.Way * _options.Shot;
+        var supportLabels = batch.SupportLabels.narrow(0, 0, supportCount);
+        var images = cat(new[] { batch.Support.narrow(0, 0, supportCount), batch.Query }, 0);
         if (_options.Augmentation is { IsIdentity: false } augmentation)
         {
             // Its own generator per episode (negative indices: validation episodes use ~Seed with 0, 1, ...), so a resumed
@@ -165,12 +167,32 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         var embeddings = _embedder.Forward(images.to(_embedder.Device));
         var support = embeddings.narrow(0, 0, supportCount);
         var query = embeddings.narrow(0, supportCount, embeddings.shape[0] - supportCount);
-        using var result = PrototypicalLoss.Compute(support, batch.SupportLabels, query, batch.QueryLabels, batch.Way, _options.Metric, _options.Temperature);
+        int way = _options.Way;
+        if (_options.OpenSetWay == 0)
+        {
+            using var plain = PrototypicalLoss.Compute(support, supportLabels, query, batch.QueryLabels, way, _options.Metric, _options.Temperature);
+            return Update(plain.Loss, plain.Accuracy);
+        }
+
+        // Labels way.. are the unknown classes: classes come one after the other, so the known ones are a prefix of
+        // the support and of the queries.
+        int knownQueries = way * _options.Query;
+        var knownQuery = query.narrow(0, 0, knownQueries);
+        var knownLabels = batch.QueryLabels.narrow(0, 0, knownQueries);
+        using var known = PrototypicalLoss.Compute(support, supportLabels, knownQuery, knownLabels, way, _options.Metric, _options.Temperature);
+        var prototypes = PrototypicalLoss.Prototypes(support, supportLabels, way);
+        var openSet = PrototypicalLoss.OpenSetMargin(knownQuery, knownLabels, query.narrow(0, knownQueries, query.shape[0] - knownQueries), prototypes, _options.Metric, _options.Temperature);
+        using var weight = _options.OpenSetWeight.ToScalar();
+        return Update(known.Loss + (openSet * weight), known.Accuracy);
+    }
+
+    private (double Loss, double Accuracy) Update(Tensor loss, double accuracy)
+    {
         _optimizer.zero_grad();
-        result.Loss.backward();
+        loss.backward();
         _optimizer.step();
         _embedder.NotifyWeightsChanged();
-        return (result.Loss.item<float>(), result.Accuracy);
+        return (loss.item<float>(), accuracy);
     }
 
     // Whether episode e is drawn within one group comes from its own generator, (Seed, -1 - e): sampling uses (Seed, e),

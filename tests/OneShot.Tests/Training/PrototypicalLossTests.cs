@@ -27,6 +27,56 @@ public sealed class PrototypicalLossTests
         result.Accuracy.Should().BeApproximately(2.0 / 3.0, 1e-9);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    public void OpenSetMargin_HandComputedCase_AveragesSoftplusOverKnownUnknownPairs(double temperature)
+    {
+        using var scope = NewDisposeScope();
+        var prototypes = PrototypicalLoss.Prototypes(Support(), SupportLabels(), way: 2); // (1,0) and (0,3)
+
+        // Known: q0 (1,1) label 0 and q1 (0,2) label 1, each at squared distance 1 from its own prototype.
+        // Unknown: u0 (3,0) is 4 from (1,0) and 18 from (0,3), so 4; u1 (0,0) is 1 from (1,0), so 1.
+        var known = torch.tensor(new float[] { 1, 1, 0, 2 }, new long[] { 2, 2 });
+        var unknown = torch.tensor(new float[] { 3, 0, 0, 0 }, new long[] { 2, 2 });
+
+        var loss = PrototypicalLoss.OpenSetMargin(known, torch.tensor(new long[] { 0, 1 }), unknown, prototypes, temperature: temperature);
+
+        // Pairs (known, unknown): 1 - 4 and 1 - 1, twice.
+        double expected = ((2 * Math.Log(1 + Math.Exp(-3 / temperature))) + (2 * Math.Log(2))) / 4;
+        loss.item<float>().Should().BeApproximately((float)expected, 1e-6f);
+    }
+
+    [Fact]
+    public void OpenSetMargin_GradientPushesUnknownsAwayFromTheirNearestPrototype_AndKnownsTowardsTheirOwn()
+    {
+        using var scope = NewDisposeScope();
+        var prototypes = PrototypicalLoss.Prototypes(Support(), SupportLabels(), way: 2);
+        var known = torch.tensor(new float[] { 2, 1 }, new long[] { 1, 2 }).requires_grad_(true); // own prototype (1,0)
+        var unknown = torch.tensor(new float[] { 0, 0 }, new long[] { 1, 2 }).requires_grad_(true); // nearest (1,0)
+
+        PrototypicalLoss.OpenSetMargin(known, torch.tensor(new long[] { 0 }), unknown, prototypes).backward();
+
+        // A descent step (minus the gradient) must move the unknown query away from (1,0), i.e. to -x, and the known
+        // query towards (1,0), i.e. to -x and -y.
+        var u = unknown.grad!.data<float>().ToArray();
+        var k = known.grad!.data<float>().ToArray();
+        u[0].Should().BeGreaterThan(0);
+        u[1].Should().Be(0);
+        k[0].Should().BeGreaterThan(0);
+        k[1].Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void OpenSetMargin_NoUnknownQuery_IsAnArgumentError()
+    {
+        using var scope = NewDisposeScope();
+        var prototypes = PrototypicalLoss.Prototypes(Support(), SupportLabels(), way: 2);
+        var act = () => PrototypicalLoss.OpenSetMargin(Support(), SupportLabels(), zeros(0, 2), prototypes);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*at least one unknown query*[0,2]*");
+    }
+
     [Fact]
     public void Prototypes_UnorderedLabels_AreClassMeans()
     {
