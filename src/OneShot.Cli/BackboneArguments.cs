@@ -24,6 +24,21 @@ internal sealed class BackboneArguments
         command.Options.Add(Widths);
     }
 
+    /// <summary>
+    /// With <c>--init-from DIR</c> the network and its preprocessing come from DIR: giving <c>--backbone</c>,
+    /// <c>--widths</c> or <paramref name="imageSize"/> as well is a usage error naming the option.
+    /// </summary>
+    public void RefuseWithInitFrom(ParseResult result, Option imageSize, string initDir)
+    {
+        foreach (var option in new Option[] { Backbone, Widths, imageSize })
+        {
+            if (result.GetResult(option) is { Implicit: false })
+            {
+                throw new ArgumentException($"{option.Name} does not apply with --init-from: the network and its preprocessing come from '{initDir}'.");
+            }
+        }
+    }
+
     /// <summary>The backbone options asked for; a bad name or width list is a usage error naming the option.</summary>
     public BackboneOptions Resolve(ParseResult result)
     {

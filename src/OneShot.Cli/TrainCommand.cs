@@ -75,13 +75,7 @@ internal static class TrainCommand
             string? initDir = result.GetValue(initFrom);
             if (initDir is not null)
             {
-                foreach (var option in new Option[] { backbone.Backbone, backbone.Widths, data.ImageSize })
-                {
-                    if (result.GetResult(option) is { Implicit: false })
-                    {
-                        throw new ArgumentException($"{option.Name} does not apply with --init-from: the network and its preprocessing come from '{initDir}'.");
-                    }
-                }
+                backbone.RefuseWithInitFrom(result, data.ImageSize, initDir);
             }
 
             using var embedder = initDir is null
