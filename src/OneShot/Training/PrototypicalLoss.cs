@@ -35,7 +35,19 @@ internal static class PrototypicalLoss
         ArgumentNullException.ThrowIfNull(queryLabels);
         using var scope = NewDisposeScope();
         var prototypes = Prototypes(supportEmbeddings, supportLabels, way);
-        var logits = Logits(queryEmbeddings, prototypes, metric, temperature);
+        var result = FromLogits(Logits(queryEmbeddings, prototypes, metric, temperature), queryLabels);
+        result.Loss.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>The loss and accuracy of queries whose <see cref="Logits"/> <c>[Q,N]</c> against the prototypes are given.</summary>
+    /// <param name="logits">The queries' logits <c>[Q,N]</c>.</param>
+    /// <param name="queryLabels">Query labels, int64 <c>[Q]</c> in 0..N-1.</param>
+    public static PrototypicalLossResult FromLogits(Tensor logits, Tensor queryLabels)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(queryLabels);
+        using var scope = NewDisposeScope();
         var targets = queryLabels.to(logits.device);
         var loss = nn.functional.cross_entropy(logits, targets);
         double accuracy;
@@ -54,37 +66,30 @@ internal static class PrototypicalLoss
     /// averaged over all pairs. It is small when every known query is nearer its own prototype than any unknown query
     /// is to its nearest prototype, which is what one distance threshold (a gallery's unknown threshold on the best
     /// distance) needs to accept the known and reject the unknown: a smooth surrogate of 1 − AUROC of that score.
+    /// It takes the <see cref="Logits"/> (<c>−distance / temperature</c>) the prototypical loss already computed.
     /// </summary>
-    /// <param name="knownQueryEmbeddings">Known query embeddings <c>[Q,D]</c>.</param>
+    /// <param name="knownLogits">The known queries' logits <c>[Q,N]</c>.</param>
     /// <param name="knownQueryLabels">Their labels, int64 <c>[Q]</c> in 0..N-1.</param>
-    /// <param name="unknownQueryEmbeddings">Unknown query embeddings <c>[U,D]</c>.</param>
-    /// <param name="prototypes">Prototypes <c>[N,D]</c>.</param>
-    /// <param name="metric">The distance.</param>
-    /// <param name="temperature">The scale of distance differences (positive); null uses <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric.</param>
+    /// <param name="unknownLogits">The unknown queries' logits <c>[U,N]</c>, U at least 1.</param>
     /// <returns>A scalar loss tensor, owned by the caller.</returns>
-    public static Tensor OpenSetMargin(
-        Tensor knownQueryEmbeddings,
-        Tensor knownQueryLabels,
-        Tensor unknownQueryEmbeddings,
-        Tensor prototypes,
-        DistanceMetric metric = DistanceMetric.SquaredEuclidean,
-        double? temperature = null)
+    public static Tensor OpenSetMargin(Tensor knownLogits, Tensor knownQueryLabels, Tensor unknownLogits)
     {
+        ArgumentNullException.ThrowIfNull(knownLogits);
         ArgumentNullException.ThrowIfNull(knownQueryLabels);
-        ArgumentNullException.ThrowIfNull(unknownQueryEmbeddings);
-        if (knownQueryLabels.dim() != 1 || knownQueryLabels.shape[0] != knownQueryEmbeddings.shape[0] || unknownQueryEmbeddings.dim() != 2 || unknownQueryEmbeddings.shape[0] == 0)
+        ArgumentNullException.ThrowIfNull(unknownLogits);
+        if (knownLogits.dim() != 2 || knownQueryLabels.dim() != 1 || knownQueryLabels.shape[0] != knownLogits.shape[0]
+            || unknownLogits.dim() != 2 || unknownLogits.shape[1] != knownLogits.shape[1] || unknownLogits.shape[0] == 0)
         {
             throw new ArgumentException(
-                $"Expected known queries [Q,D] with labels [Q] and at least one unknown query [U,D]; got [{string.Join(",", knownQueryEmbeddings.shape)}], [{string.Join(",", knownQueryLabels.shape)}] and [{string.Join(",", unknownQueryEmbeddings.shape)}].",
-                nameof(unknownQueryEmbeddings));
+                $"Expected known queries' logits [Q,N] with labels [Q] and at least one unknown query's logits [U,N]; got [{string.Join(",", knownLogits.shape)}], [{string.Join(",", knownQueryLabels.shape)}] and [{string.Join(",", unknownLogits.shape)}].",
+                nameof(unknownLogits));
         }
 
         using var scope = NewDisposeScope();
 
         // Logits are -distance / t, so the pair's argument (d_known - d_unknown) / t is logit_unknown - logit_known.
-        var known = Logits(knownQueryEmbeddings, prototypes, metric, temperature)
-            .gather(1, knownQueryLabels.to(prototypes.device).unsqueeze(1));
-        var unknown = Logits(unknownQueryEmbeddings, prototypes, metric, temperature).amax(new long[] { 1 }).unsqueeze(0);
+        var known = knownLogits.gather(1, knownQueryLabels.to(knownLogits.device).unsqueeze(1));
+        var unknown = unknownLogits.amax(new long[] { 1 }).unsqueeze(0);
         return nn.functional.softplus(unknown - known).mean().MoveToOuterDisposeScope();
     }
 

@@ -176,12 +176,14 @@ internal sealed class PrototypicalTrainingRun : IDisposable
 
         // Labels way.. are the unknown classes: classes come one after the other, so the known ones are a prefix of
         // the support and of the queries.
+        // One set of prototypes and one distance computation serve both terms.
         int knownQueries = way * _options.Query;
-        var knownQuery = query.narrow(0, 0, knownQueries);
         var knownLabels = batch.QueryLabels.narrow(0, 0, knownQueries);
-        using var known = PrototypicalLoss.Compute(support, supportLabels, knownQuery, knownLabels, way, _options.Metric, _options.Temperature);
         var prototypes = PrototypicalLoss.Prototypes(support, supportLabels, way);
-        var openSet = PrototypicalLoss.OpenSetMargin(knownQuery, knownLabels, query.narrow(0, knownQueries, query.shape[0] - knownQueries), prototypes, _options.Metric, _options.Temperature);
+        var logits = PrototypicalLoss.Logits(query, prototypes, _options.Metric, _options.Temperature);
+        var knownLogits = logits.narrow(0, 0, knownQueries);
+        using var known = PrototypicalLoss.FromLogits(knownLogits, knownLabels);
+        var openSet = PrototypicalLoss.OpenSetMargin(knownLogits, knownLabels, logits.narrow(0, knownQueries, logits.shape[0] - knownQueries));
         using var weight = _options.OpenSetWeight.ToScalar();
         return Update(known.Loss + (openSet * weight), known.Accuracy);
     }

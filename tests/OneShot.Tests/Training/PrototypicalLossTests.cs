@@ -40,7 +40,10 @@ public sealed class PrototypicalLossTests
         var known = torch.tensor(new float[] { 1, 1, 0, 2 }, new long[] { 2, 2 });
         var unknown = torch.tensor(new float[] { 3, 0, 0, 0 }, new long[] { 2, 2 });
 
-        var loss = PrototypicalLoss.OpenSetMargin(known, torch.tensor(new long[] { 0, 1 }), unknown, prototypes, temperature: temperature);
+        var loss = PrototypicalLoss.OpenSetMargin(
+            PrototypicalLoss.Logits(known, prototypes, temperature: temperature),
+            torch.tensor(new long[] { 0, 1 }),
+            PrototypicalLoss.Logits(unknown, prototypes, temperature: temperature));
 
         // Pairs (known, unknown): 1 - 4 and 1 - 1, twice.
         double expected = ((2 * Math.Log(1 + Math.Exp(-3 / temperature))) + (2 * Math.Log(2))) / 4;
@@ -55,7 +58,8 @@ public sealed class PrototypicalLossTests
         var known = torch.tensor(new float[] { 2, 1 }, new long[] { 1, 2 }).requires_grad_(true); // own prototype (1,0)
         var unknown = torch.tensor(new float[] { 0, 0 }, new long[] { 1, 2 }).requires_grad_(true); // nearest (1,0)
 
-        PrototypicalLoss.OpenSetMargin(known, torch.tensor(new long[] { 0 }), unknown, prototypes).backward();
+        PrototypicalLoss.OpenSetMargin(
+            PrototypicalLoss.Logits(known, prototypes), torch.tensor(new long[] { 0 }), PrototypicalLoss.Logits(unknown, prototypes)).backward();
 
         // A descent step (minus the gradient) must move the unknown query away from (1,0), i.e. to -x, and the known
         // query towards (1,0), i.e. to -x and -y.
@@ -72,7 +76,7 @@ public sealed class PrototypicalLossTests
     {
         using var scope = NewDisposeScope();
         var prototypes = PrototypicalLoss.Prototypes(Support(), SupportLabels(), way: 2);
-        var act = () => PrototypicalLoss.OpenSetMargin(Support(), SupportLabels(), zeros(0, 2), prototypes);
+        var act = () => PrototypicalLoss.OpenSetMargin(PrototypicalLoss.Logits(Support(), prototypes), SupportLabels(), zeros(0, 2));
 
         act.Should().Throw<ArgumentException>().WithMessage("*at least one unknown query*[0,2]*");
     }
