@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Embeddings;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class FileEmbeddingPipelineTests
 {
     [Theory]

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Onnx;
 
 /// <summary>ONNX Runtime as an embedder: the same gallery predictions as TorchSharp, typed errors naming the file.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class OnnxEmbedderTests : IDisposable
 {
     private const int Classes = 5;

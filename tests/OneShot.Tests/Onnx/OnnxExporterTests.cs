@@ -5,6 +5,7 @@ using OneShot.Tests.Embeddings;
 namespace OneShot.Tests.Onnx;
 
 /// <summary>ONNX export: ONNX Runtime runs the exported graph and matches TorchSharp's Embed.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class OnnxExporterTests : IDisposable
 {
     private readonly string _folder = TestPaths.NewTempFolder("oneshot-onnx-export");

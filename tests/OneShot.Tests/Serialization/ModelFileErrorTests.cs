@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Serialization;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class ModelFileErrorTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-model-errors");

@@ -5,6 +5,7 @@ using OneShot.Serialization;
 namespace OneShot.Tests.Serialization;
 
 /// <summary>Issue 12 finding 1: out-of-range <c>model.json</c> values fail with a <see cref="ModelFormatException"/> naming the field.</summary>
+[Collection(TorchGlobalState.Name)]
 public sealed class ModelJsonValidationTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-model-validation");

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Serialization;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class PretrainedWeightsTests : IDisposable
 {
     private static readonly EmbedderOptions SmallConv4 = new() { Backbone = new Conv4Options { Widths = [4, 4, 8, 8] }, Device = DeviceChoice.Cpu };

@@ -6,6 +6,7 @@ using OneShot.Tests.Embeddings;
 
 namespace OneShot.Tests.Serialization;
 
+[Collection(TorchGlobalState.Name)]
 public sealed class ResNetModelFileTests : IDisposable
 {
     private readonly string _root = TestPaths.NewTempFolder("oneshot-resnet-model");
