@@ -24,6 +24,7 @@ internal static class ImportOnnxCommand
         var preprocessOnnx = new Option<string?>("--preprocess-onnx") { Description = "With --preset cntk-resnet18: a preprocessing .onnx (ResNetPreprocess.onnx) whose mean image is subtracted." };
         var imagenet = new Option<bool>("--imagenet-resnet18") { Description = "Import ML.NET's ImageNet ResNet-18 from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (NuGet cache, else downloaded and verified)." };
         var offline = new Option<bool>("--offline") { Description = "With --imagenet-resnet18: fail instead of downloading when the package is not in the NuGet cache." };
+        var pooling = new Option<string?>("--pooling") { Description = "What the embedding is made of: stage outputs average-pooled on a grid, e.g. layer3:4 (layer3 on 4x4 cells, 4,096 values) or layer3:3,layer4:2; default layer4:1, ResNet-18's own 512-value global average. A grid keeps where features are: better for drawings of one subject by different artists (emoji), worse for subjects that move about the frame." };
         var feed = new Option<string?>("--feed") { Description = "With --imagenet-resnet18: the NuGet flat-container URL to download from (default nuget.org)." };
 
         var command = new Command("import-onnx", "Import an ONNX ResNet-18-shaped model (weights mapped by graph structure) as a OneShot model folder.");
@@ -34,10 +35,22 @@ internal static class ImportOnnxCommand
         command.Options.Add(imagenet);
         command.Options.Add(offline);
         command.Options.Add(feed);
+        command.Options.Add(pooling);
         command.SetAction(result => ExitCodes.Run(() =>
         {
             string outFolder = result.GetValue(output)!;
             string? path = result.GetValue(file);
+            string? poolingText = result.GetValue(pooling);
+            IReadOnlyList<StagePooling>? stages;
+            try
+            {
+                stages = poolingText is null ? null : StagePooling.ParseList(poolingText);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--pooling: {e.Message}", e);
+            }
+
             OnnxImportReport report;
             if (result.GetValue(imagenet))
             {
@@ -51,6 +64,7 @@ internal static class ImportOnnxCommand
                 {
                     AllowDownload = !result.GetValue(offline),
                     FlatContainer = feedUrl is null ? null : new Uri(feedUrl.EndsWith('/') ? feedUrl : feedUrl + "/"),
+                    Pooling = stages,
                     Progress = new Progress<DownloadProgress>(p => Console.Error.Write($"\r{p.FileName}: {p.BytesReceived / 1048576.0:F1} MB")),
                 };
                 string downloads = Path.Combine(Path.GetTempPath(), "oneshot-nuget-downloads");
@@ -70,9 +84,10 @@ internal static class ImportOnnxCommand
                     "clip" => PreprocessingPresets.Clip,
                     _ => PreprocessingPresets.ImageNet,
                 };
-                using var embedder = OnnxImport.CreateResNet18(path, preprocessing, DeviceChoice.Cpu);
-                report = OnnxImport.LoadResNet18(embedder, path);
-                ModelFile.Save(embedder, outFolder, $"Imported from ONNX '{Path.GetFileName(path)}' ({report.Producer}).", new Dictionary<string, string> { ["source"] = Path.GetFileName(path) });
+                using var imported = OnnxImport.CreateResNet18(path, preprocessing, DeviceChoice.Cpu);
+                report = OnnxImport.LoadResNet18(imported, path);
+                using var pooled = stages is null ? null : PretrainedModels.WithPooling(imported, stages);
+                ModelFile.Save(pooled ?? imported, outFolder, $"Imported from ONNX '{Path.GetFileName(path)}' ({report.Producer}).", new Dictionary<string, string> { ["source"] = Path.GetFileName(path) });
             }
 
             var metadata = ModelFile.ReadMetadata(outFolder);

@@ -34,8 +34,12 @@ internal sealed class FoldedNetwork : InferenceCopy
     private readonly List<(Tensor Weight, Tensor Bias, long Stride, long Padding)> _convolutions;
     private readonly Func<FoldedNetwork, Tensor, Tensor> _forward;
 
-    // ResNet-18's basic blocks as indices into _convolutions (downsample -1 when the block has none); empty otherwise.
-    private readonly List<(int Conv1, int Conv2, int Downsample)> _blocks;
+    // ResNet-18's basic blocks as indices into _convolutions (downsample -1 when the block has none) with their stage
+    // (1-4); empty otherwise.
+    private readonly List<(int Conv1, int Conv2, int Downsample, int Stage)> _blocks;
+
+    // ResNet-18's pooling (ResNet18Options.Pooling); the default for the other backbones, which do not read it.
+    private readonly IReadOnlyList<StagePooling> _pooling;
 
     // Conv4 on the CPU: the same folded convolutions on oneDNN's own tensors (it declines, and the dense path runs,
     // elsewhere). Null for the ResNets: measured, ResNet-18 ran level with its dense path and ResNet-12 slower (oneDNN's
@@ -49,11 +53,13 @@ internal sealed class FoldedNetwork : InferenceCopy
     private FoldedNetwork(
         List<(Tensor, Tensor, long, long)> convolutions,
         Func<FoldedNetwork, Tensor, Tensor> forward,
-        List<(int, int, int)> blocks,
+        List<(int, int, int, int)> blocks,
+        IReadOnlyList<StagePooling> pooling,
         string? mkldnnBody,
         long version)
         : base(version)
     {
+        _pooling = pooling;
         _convolutions = convolutions;
         _forward = forward;
         _blocks = blocks;
@@ -79,7 +85,7 @@ internal sealed class FoldedNetwork : InferenceCopy
         Layer[] layout;
         Func<FoldedNetwork, Tensor, Tensor> forward;
         string? mkldnnBody = null;
-        var blocks = new List<(int, int, int)>();
+        var blocks = new List<(int, int, int, int)>();
         switch (network)
         {
             case Conv4:
@@ -100,7 +106,7 @@ internal sealed class FoldedNetwork : InferenceCopy
             convolutions.Add((ChannelsLast(w).DetachFromDisposeScope(), b.contiguous().DetachFromDisposeScope(), layer.Stride, layer.Padding));
         }
 
-        return new FoldedNetwork(convolutions, forward, blocks, mkldnnBody, version);
+        return new FoldedNetwork(convolutions, forward, blocks, (network as ResNet18)?.Pooling ?? StagePooling.Default, mkldnnBody, version);
     }
 
     /// <summary>
@@ -108,7 +114,7 @@ internal sealed class FoldedNetwork : InferenceCopy
     /// however many blocks each stage has), filling <paramref name="blocks"/> with their indices. The first block of
     /// stages 2-4 has stride 2, as <see cref="ResNet18"/> builds it.
     /// </summary>
-    private static Layer[] ResNet18Layout(Dictionary<string, Tensor> state, List<(int, int, int)> blocks)
+    private static Layer[] ResNet18Layout(Dictionary<string, Tensor> state, List<(int, int, int, int)> blocks)
     {
         var layers = new List<Layer> { ("conv1", "bn1", 2, 3) };
         for (int stage = 1; stage <= 4; stage++)
@@ -127,7 +133,7 @@ internal sealed class FoldedNetwork : InferenceCopy
                     layers.Add(($"{block}.downsample.0", $"{block}.downsample.1", stride, 0));
                 }
 
-                blocks.Add((conv1, conv1 + 1, downsample));
+                blocks.Add((conv1, conv1 + 1, downsample, stage));
             }
         }
 
@@ -225,13 +231,21 @@ internal sealed class FoldedNetwork : InferenceCopy
     {
         using var scope = NewDisposeScope();
         var x = nn.functional.max_pool2d(Conv(ChannelsLast(input), 0).relu_(), 3, 2, 1);
-        foreach (var (conv1, conv2, downsample) in _blocks)
+        var parts = new List<Tensor>(_pooling.Count);
+        int lastStage = _pooling[^1].Stage; // stages after the last pooled one are not run
+        for (int i = 0; i < _blocks.Count && _blocks[i].Stage <= lastStage; i++)
         {
+            var (conv1, conv2, downsample, stage) = _blocks[i];
             var y = Conv(x, conv1).relu_();
             x = Conv(y, conv2).add_(downsample < 0 ? x : Conv(x, downsample), TorchScalars.One).relu_();
+            bool stageEnds = i == _blocks.Count - 1 || _blocks[i + 1].Stage != stage;
+            if (stageEnds && _pooling.FirstOrDefault(p => p.Stage == stage) is { } pooling)
+            {
+                parts.Add(ResNet18.Pool(x, pooling.Grid));
+            }
         }
 
-        return x.mean([2, 3]).MoveToOuterDisposeScope();
+        return ResNet18.Combine(parts).MoveToOuterDisposeScope();
     }
 
     private Tensor ResNet12Forward(Tensor input)

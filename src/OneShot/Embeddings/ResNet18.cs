@@ -33,6 +33,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
     private readonly Sequential layer3;
     private readonly Sequential layer4;
     private readonly AdaptiveAvgPool2d avgpool;
+    private readonly IReadOnlyList<StagePooling> _pooling = StagePooling.Default;
 #pragma warning restore IDE1006
 
     /// <summary>Creates a ResNet-18 for <paramref name="inChannels"/> input channels (3 for torchvision's weights).</summary>
@@ -77,17 +78,42 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         return key.StartsWith("fc.", StringComparison.Ordinal) ? null : key;
     }
 
+    /// <summary>
+    /// What the embedding is made of (<see cref="ResNet18Options.Pooling"/>): default <c>layer4</c> averaged
+    /// globally. Set by <see cref="ResNet18Options.Build"/>.
+    /// </summary>
+    internal IReadOnlyList<StagePooling> Pooling
+    {
+        get => _pooling;
+        init => _pooling = StagePooling.Validate(value);
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
-        x = layer1.forward(x);
-        x = layer2.forward(x);
-        x = layer3.forward(x);
-        x = layer4.forward(x);
-        return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
+        var parts = new List<Tensor>(_pooling.Count);
+        var stages = new[] { layer1, layer2, layer3, layer4 };
+        for (int stage = 1; stage <= _pooling[^1].Stage; stage++) // stages after the last pooled one are not run
+        {
+            x = stages[stage - 1].forward(x);
+            if (_pooling.FirstOrDefault(p => p.Stage == stage) is { } pooling)
+            {
+                parts.Add(pooling.Grid == 1 ? avgpool.forward(x).flatten(1) : Pool(x, pooling.Grid));
+            }
+        }
+
+        return Combine(parts).MoveToOuterDisposeScope();
     }
+
+    /// <summary>A stage's output <c>[N, C, H, W]</c> averaged on a grid x grid grid (adaptive cells), flattened to <c>[N, C·grid²]</c>.</summary>
+    internal static Tensor Pool(Tensor map, int grid) =>
+        grid == 1 ? map.mean([2, 3]) : nn.functional.adaptive_avg_pool2d(map, [grid, grid]).flatten(1);
+
+    /// <summary>One part as it is; several each scaled to unit L2 norm, then concatenated.</summary>
+    internal static Tensor Combine(IReadOnlyList<Tensor> parts) =>
+        parts.Count == 1 ? parts[0] : cat(parts.Select(p => nn.functional.normalize(p, dim: 1)).ToList(), 1);
 
     /// <summary>The blocks of the last stage (<c>layer4</c>), input to output.</summary>
     internal int LastStageBlocks => layer4.named_children().Count();
@@ -135,6 +161,12 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
 
     private List<(string Name, nn.Module<Tensor, Tensor> Block)> TailCheck(int tailBlocks)
     {
+        if (!_pooling.SequenceEqual(StagePooling.Default))
+        {
+            throw new InvalidOperationException(
+                $"Tuning the last blocks needs ResNet-18's own pooling (layer4:1); this network pools {StagePooling.FormatList(_pooling)}. Tune the default network, or train a projection only.");
+        }
+
         var blocks = layer4.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
         if (tailBlocks < 1 || tailBlocks > blocks.Count)
         {

@@ -6,6 +6,8 @@ namespace OneShot.Serialization;
 /// <summary>Where <see cref="PretrainedModels"/> looks for and fetches model packages.</summary>
 public sealed record PretrainedModelOptions
 {
+    private readonly IReadOnlyList<StagePooling>? _pooling;
+
     /// <summary>The NuGet packages folder searched first; null for <c>NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>.</summary>
     public string? NuGetPackagesFolder { get; init; }
 
@@ -23,4 +25,18 @@ public sealed record PretrainedModelOptions
 
     /// <summary>Where the embedder runs.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>
+    /// What the ResNet-18's embedding is made of (<see cref="ResNet18Options.Pooling"/>); null for its own global
+    /// average of <c>layer4</c> (512 values). For example <c>StagePooling.ParseList("layer3:4")</c> keeps where
+    /// features are (4,096 values), which matches drawings of one subject by different artists better
+    /// (docs/ACCURACY.md). The cached model folder is the same either way; only the returned embedder (or the
+    /// imported folder's <c>model.json</c>) differs.
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty, longer than 4, or its stages repeat or are out of order.</exception>
+    public IReadOnlyList<StagePooling>? Pooling
+    {
+        get => _pooling;
+        init => _pooling = value is null ? null : StagePooling.Validate(value);
+    }
 }

@@ -2,6 +2,7 @@ using OneShot.Data.Downloads;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization.Onnx;
+using TorchSharp;
 
 namespace OneShot.Serialization;
 
@@ -55,7 +56,43 @@ public static class PretrainedModels
             await ImportImageNetResNet18Async(modelFolder, Path.Combine(cacheFolder, "downloads"), options, cancellationToken).ConfigureAwait(false);
         }
 
-        return ModelFile.Load(modelFolder, options.Device);
+        var embedder = ModelFile.Load(modelFolder, options.Device);
+        if (options.Pooling is null)
+        {
+            return embedder;
+        }
+
+        using (embedder)
+        {
+            return WithPooling(embedder, options.Pooling);
+        }
+    }
+
+    /// <summary>
+    /// A new embedder with <paramref name="source"/>'s weights, preprocessing and device and the ResNet-18 pooling
+    /// <paramref name="pooling"/> (the weights do not depend on it); <paramref name="source"/> is not changed.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is not a ResNet-18.</exception>
+    internal static Embedder WithPooling(Embedder source, IReadOnlyList<StagePooling> pooling)
+    {
+        var resnet = source.Options.Backbone as ResNet18Options
+            ?? throw new ArgumentException($"A pooling applies to ResNet-18 embedders; this one is {source.Architecture}.", nameof(source));
+        var target = Embedder.Create(source.Options with { Backbone = resnet with { Pooling = pooling } });
+        try
+        {
+            using (torch.no_grad())
+            {
+                target.Network.load_state_dict(source.Network.state_dict());
+            }
+
+            target.NotifyWeightsChanged();
+            return target;
+        }
+        catch
+        {
+            target.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The synchronous form of <see cref="ImageNetResNet18Async"/>.</summary>
@@ -84,8 +121,10 @@ public static class PretrainedModels
         string packageFolder = await LocateAsync(ResNet18Package, [ResNet18Entry, PreprocessEntry], downloadFolder, options, cancellationToken).ConfigureAwait(false);
         var meanImage = OnnxPreprocessing.ReadMeanImage(Path.Combine(packageFolder, PreprocessEntry));
         string onnx = Path.Combine(packageFolder, ResNet18Entry);
-        using var embedder = OnnxImport.CreateResNet18(onnx, PreprocessingPresets.CntkResNet18(meanImage), DeviceChoice.Cpu);
-        var report = OnnxImport.LoadResNet18(embedder, onnx);
+        using var imported = OnnxImport.CreateResNet18(onnx, PreprocessingPresets.CntkResNet18(meanImage), DeviceChoice.Cpu);
+        var report = OnnxImport.LoadResNet18(imported, onnx);
+        using var pooled = options.Pooling is null ? null : WithPooling(imported, options.Pooling);
+        var embedder = pooled ?? imported;
         ModelFile.Save(
             embedder,
             modelFolder,

@@ -3,7 +3,7 @@ using OneShot.Embeddings;
 
 namespace OneShot.Serialization;
 
-/// <summary>Model-file codec of <see cref="ResNet18Options"/>: an empty object <c>{}</c> for ResNet-18's standard depths, else <c>{"blocks": [2,2,2,3]}</c>.</summary>
+/// <summary>Model-file codec of <see cref="ResNet18Options"/>: an empty object <c>{}</c> for ResNet-18's standard depths and pooling, else <c>{"blocks": [2,2,2,3]}</c> and/or <c>{"pooling": "layer3:4"}</c>.</summary>
 internal sealed class ResNet18Codec : IBackboneCodec
 {
     /// <inheritdoc />
@@ -14,7 +14,8 @@ internal sealed class ResNet18Codec : IBackboneCodec
     {
         var resnet = (ResNet18Options)options;
         int[]? blocks = resnet.BlocksPerStage.SequenceEqual(ResNet18Options.StandardBlocks) ? null : [.. resnet.BlocksPerStage];
-        return JsonSerializer.SerializeToElement(new ResNet18BackboneJson { Blocks = blocks }, ModelJsonContext.Default.ResNet18BackboneJson);
+        string? pooling = resnet.HasDefaultPooling ? null : StagePooling.FormatList(resnet.Pooling);
+        return JsonSerializer.SerializeToElement(new ResNet18BackboneJson { Blocks = blocks, Pooling = pooling }, ModelJsonContext.Default.ResNet18BackboneJson);
     }
 
     /// <inheritdoc />
@@ -22,6 +23,19 @@ internal sealed class ResNet18Codec : IBackboneCodec
     {
         var json = backbone.Deserialize(ModelJsonContext.Default.ResNet18BackboneJson)
             ?? throw new JsonException("The resnet18 backbone is null; expected an object (empty, or with \"blocks\").");
-        return json.Blocks is null ? new ResNet18Options() : new ResNet18Options { BlocksPerStage = json.Blocks };
+        var options = json.Blocks is null ? new ResNet18Options() : new ResNet18Options { BlocksPerStage = json.Blocks };
+        if (json.Pooling is null)
+        {
+            return options;
+        }
+
+        try
+        {
+            return options with { Pooling = StagePooling.ParseList(json.Pooling) };
+        }
+        catch (FormatException e)
+        {
+            throw new JsonException($"The resnet18 backbone's \"pooling\" is invalid: {e.Message}", e);
+        }
     }
 }

@@ -16,6 +16,8 @@ public sealed class EmbedderFoldingTests
     [InlineData("resnet18", false)]
     [InlineData("resnet18", true)]
     [InlineData("resnet18-2223", false)]
+    [InlineData("resnet18-pooled", false)]
+    [InlineData("resnet18-pooled", true)]
     public void Embed_NonTrivialBatchNormStatistics_MatchesPlainEvalForward(string architecture, bool l2)
     {
         using var embedder = SmallEmbedder(architecture, l2);
@@ -98,6 +100,7 @@ public sealed class EmbedderFoldingTests
             "resnet12" => new EmbedderOptions { Backbone = new ResNet12Options { Widths = [4, 6, 8, 10] }, Preprocessing = rgb(20) },
             "resnet18" => new EmbedderOptions { Backbone = new ResNet18Options(), Preprocessing = rgb(32) },
             "resnet18-2223" => new EmbedderOptions { Backbone = new ResNet18Options { BlocksPerStage = [2, 2, 2, 3] }, Preprocessing = rgb(32) },
+            "resnet18-pooled" => new EmbedderOptions { Backbone = new ResNet18Options { Pooling = StagePooling.ParseList("layer3:3,layer4:2") }, Preprocessing = rgb(64) },
             "dropout" => new EmbedderOptions { Backbone = new DropoutBackboneOptions(), Preprocessing = rgb(12) },
             _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "unknown test architecture"),
         };

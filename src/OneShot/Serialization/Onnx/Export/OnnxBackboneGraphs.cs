@@ -16,6 +16,8 @@ internal static class OnnxBackboneGraphs
     {
         Conv4Options => Conv4(g, x),
         ResNet12Options => ResNet12(g, x),
+        ResNet18Options { HasDefaultPooling: false } resnet18 => throw new NotSupportedException(
+            $"ONNX export supports ResNet-18's own pooling (layer4:1) only; this embedder pools {StagePooling.FormatList(resnet18.Pooling)}."),
         ResNet18Options resnet18 => ResNet18(g, x, resnet18.BlocksPerStage),
         _ => throw new NotSupportedException(
             $"ONNX export supports the conv4, resnet12 and resnet18 backbones; this embedder's backbone is '{backbone.Architecture}'."),
