@@ -161,7 +161,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
 
     private List<(string Name, nn.Module<Tensor, Tensor> Block)> TailCheck(int tailBlocks)
     {
-        if (!_pooling.SequenceEqual(StagePooling.Default))
+        if (!StagePooling.IsDefault(_pooling))
         {
             throw new InvalidOperationException(
                 $"Tuning the last blocks needs ResNet-18's own pooling (layer4:1); this network pools {StagePooling.FormatList(_pooling)}. Tune the default network, or train a projection only.");

@@ -51,7 +51,7 @@ public sealed record ResNet18Options : BackboneOptions
     }
 
     /// <summary>True when <see cref="Pooling"/> is ResNet-18's own global average of <c>layer4</c>.</summary>
-    internal bool HasDefaultPooling => _pooling.SequenceEqual(StagePooling.Default);
+    internal bool HasDefaultPooling => StagePooling.IsDefault(_pooling);
 
     /// <inheritdoc />
     public override string Architecture => ResNet18.ArchitectureName;

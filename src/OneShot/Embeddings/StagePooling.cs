@@ -86,6 +86,9 @@ public sealed record StagePooling
         }
     }
 
+    /// <summary>True when <paramref name="pooling"/> is <see cref="Default"/>: ResNet-18's own global average of <c>layer4</c>.</summary>
+    internal static bool IsDefault(IEnumerable<StagePooling> pooling) => pooling.SequenceEqual(Default);
+
     /// <summary>The list as <see cref="ParseList"/> reads it, for example <c>layer3:3,layer4:2</c>.</summary>
     public static string FormatList(IEnumerable<StagePooling> pooling) =>
         string.Join(",", (pooling ?? throw new ArgumentNullException(nameof(pooling))).Select(p => p.ToString()));
