@@ -33,12 +33,14 @@ internal static class TrainProjectionCommand
         var tuneBlocks = new Option<int>("--tune-blocks") { Description = "Also fine-tune this many of the last ResNet-18 blocks (0: projection only); the lower network is run once per image and cached.", DefaultValueFactory = _ => 0 };
         var tailLr = new Option<double>("--tail-lr") { Description = "Adam learning rate of the tuned blocks.", DefaultValueFactory = _ => 1e-4 };
         var tailWeightDecay = new Option<double>("--tail-weight-decay") { Description = "Adam L2 weight decay of the tuned blocks.", DefaultValueFactory = _ => 0 };
+        var center = new Option<bool>("--center") { Description = "Subtract the training embeddings' mean before projecting (stored with the projection; a shorter --size then starts at the principal directions of the centred embeddings). Not with --tune-blocks." };
+        var pooling = new Option<string?>("--pooling") { Description = "Re-pool a ResNet-18 base first, e.g. layer3:4 or layer3:3,layer4:2 (stage:grid, as import-onnx --pooling); stored with the projection, so a base named imagenet-resnet18 stays a name." };
         var seed = new Option<int>("--seed") { Description = "Random seed (augmentation and episodes).", DefaultValueFactory = _ => 1 };
         var cache = new Option<string?>("--features-cache") { Description = "Folder to keep the embedded training images in (keyed by base, data, split, augmentation and seed) so later runs skip embedding." };
         var output = new Option<string>("--out") { Description = "The projection folder to write (projection.json + matrix).", Required = true };
         var command = new Command("train-projection", "Transfer + metric learning: train a linear projection of a frozen pretrained embedder with episodes on cached embeddings.");
         data.AddTo(command);
-        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, tuneBlocks, tailLr, tailWeightDecay, seed, cache, output })
+        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, tuneBlocks, tailLr, tailWeightDecay, center, pooling, seed, cache, output })
         {
             command.Options.Add(option);
         }
@@ -63,8 +65,14 @@ internal static class TrainProjectionCommand
                 throw new ArgumentException($"--tune-blocks must be 0 or more; got {tail}.");
             }
 
+            bool centred = result.GetValue(center);
+            if (centred && tail > 0)
+            {
+                throw new ArgumentException("--center needs fixed base embeddings; --tune-blocks changes them as it trains. Give one of the two.");
+            }
+
             string baseArgument = result.GetValue(baseModel)!;
-            using var embedder = CliModels.Load(baseArgument);
+            using var embedder = LoadBase(baseArgument, result.GetValue(pooling));
             Func<Tensor, Tensor> features = images => embedder.Embed(images);
             long[] rowShape = [embedder.EmbeddingSize];
             if (tail > 0)
@@ -101,6 +109,7 @@ internal static class TrainProjectionCommand
                 LearningRate = result.GetValue(lr),
                 WeightDecay = result.GetValue(weightDecay),
                 Seed = seedValue,
+                Center = centred,
                 TailLearningRate = result.GetValue(tailLr),
                 TailWeightDecay = result.GetValue(tailWeightDecay),
             };
@@ -143,6 +152,16 @@ internal static class TrainProjectionCommand
                 info["validationRank1"] = string.Create(CultureInfo.InvariantCulture, $"{chosen.ValidationRank1:F4} (base alone {first.ValidationRank1:F4}, split {valName})");
             }
 
+            if (centred)
+            {
+                info["centred"] = "true";
+            }
+
+            if (result.GetValue(pooling) is { } poolingText)
+            {
+                info["basePooling"] = poolingText;
+            }
+
             if (tail > 0)
             {
                 info["tailLearningRate"] = options.TailLearningRate.ToString("G4", CultureInfo.InvariantCulture);
@@ -159,6 +178,39 @@ internal static class TrainProjectionCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>The base embedder, re-pooled when <paramref name="pooling"/> is given (a ResNet-18 only).</summary>
+    private static IEmbedder LoadBase(string baseArgument, string? pooling)
+    {
+        IReadOnlyList<StagePooling>? parsed = null;
+        if (pooling is not null)
+        {
+            try
+            {
+                parsed = StagePooling.ParseList(pooling);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--pooling: {e.Message}", e);
+            }
+        }
+
+        var embedder = CliModels.Load(baseArgument);
+        if (parsed is null)
+        {
+            return embedder;
+        }
+
+        using (embedder)
+        {
+            if (embedder is not Embedder { Options.Backbone: ResNet18Options } network)
+            {
+                throw new ArgumentException($"--pooling re-pools a ResNet-18; '{baseArgument}' is {embedder.Architecture}.");
+            }
+
+            return PretrainedModels.WithPooling(network, parsed);
+        }
     }
 
     /// <summary>Every image of every training class (and its augmented copies) embedded once; rows grouped by class.</summary>

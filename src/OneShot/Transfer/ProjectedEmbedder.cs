@@ -34,21 +34,31 @@ public sealed class ProjectedEmbedder : IEmbedder
 
     /// <summary>The format version written when the base's last blocks were tuned (readers of version 1 must refuse it).</summary>
     private const int TunedFormatVersion = 2;
+
+    /// <summary>The format version written when the projection centres its input or re-pools its base (older readers must refuse it).</summary>
+    private const int CenteredOrPooledFormatVersion = 3;
     private readonly float[] _weight;
     private readonly Tensor _weightT;
+    private readonly float[]? _mean;
+    private readonly Tensor? _meanT;
+    private readonly string? _meanSha256;
     private readonly bool _ownsBase;
     private readonly string _weightsSha256;
     private byte[]? _tunedBaseWeights;
     private string? _untunedBaseSha256;
     private bool _disposed;
 
-    /// <summary>Wraps <paramref name="baseEmbedder"/> with the projection <paramref name="weight"/>.</summary>
+    /// <summary>
+    /// Wraps <paramref name="baseEmbedder"/> with the projection <paramref name="weight"/>: <c>normalize(W · base(x))</c>,
+    /// or <c>normalize(W · (base(x) − inputMean))</c> when a mean is given.
+    /// </summary>
     /// <param name="baseEmbedder">The embedder whose output is projected.</param>
     /// <param name="weight">The matrix, row-major <c>[outputSize, base.EmbeddingSize]</c>; copied.</param>
     /// <param name="outputSize">Rows of <paramref name="weight"/>: the embedding length of this embedder.</param>
     /// <param name="ownsBase">True to dispose the base with this embedder.</param>
-    /// <exception cref="ArgumentException">The matrix does not have <c>outputSize × base.EmbeddingSize</c> finite values.</exception>
-    public ProjectedEmbedder(IEmbedder baseEmbedder, ReadOnlySpan<float> weight, int outputSize, bool ownsBase = false)
+    /// <param name="inputMean">The mean subtracted from every base embedding (<c>base.EmbeddingSize</c> values; copied), or empty (the default) for none.</param>
+    /// <exception cref="ArgumentException">The matrix does not have <c>outputSize × base.EmbeddingSize</c> finite values, or the mean is neither empty nor <c>base.EmbeddingSize</c> finite values.</exception>
+    public ProjectedEmbedder(IEmbedder baseEmbedder, ReadOnlySpan<float> weight, int outputSize, bool ownsBase = false, ReadOnlySpan<float> inputMean = default)
     {
         ArgumentNullException.ThrowIfNull(baseEmbedder);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
@@ -64,6 +74,26 @@ public sealed class ProjectedEmbedder : IEmbedder
             {
                 throw new ArgumentException("The projection holds a NaN or infinite value.", nameof(weight));
             }
+        }
+
+        if (!inputMean.IsEmpty)
+        {
+            if (inputMean.Length != inputSize)
+            {
+                throw new ArgumentException($"The input mean needs {inputSize} values for a base of {inputSize}-d embeddings; got {inputMean.Length}.", nameof(inputMean));
+            }
+
+            foreach (float m in inputMean)
+            {
+                if (!float.IsFinite(m))
+                {
+                    throw new ArgumentException("The input mean holds a NaN or infinite value.", nameof(inputMean));
+                }
+            }
+
+            _mean = inputMean.ToArray();
+            _meanSha256 = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(_mean.AsSpan())));
+            _meanT = tensor(_mean);
         }
 
         Base = baseEmbedder;
@@ -91,7 +121,7 @@ public sealed class ProjectedEmbedder : IEmbedder
         ArgumentNullException.ThrowIfNull(trained);
         if (trained.TunedBaseWeights is null)
         {
-            return new ProjectedEmbedder(baseEmbedder, trained.Weight, trained.OutputSize, ownsBase);
+            return new ProjectedEmbedder(baseEmbedder, trained.Weight, trained.OutputSize, ownsBase, trained.InputMean ?? []);
         }
 
         if (baseEmbedder is not Embedder network)
@@ -104,7 +134,7 @@ public sealed class ProjectedEmbedder : IEmbedder
         try
         {
             ApplyTunedBase(copy, trained.TunedBaseWeights, "the training result");
-            var result = new ProjectedEmbedder(copy, trained.Weight, trained.OutputSize, ownsBase: true)
+            var result = new ProjectedEmbedder(copy, trained.Weight, trained.OutputSize, ownsBase: true, trained.InputMean ?? [])
             {
                 _tunedBaseWeights = (byte[])trained.TunedBaseWeights.Clone(),
                 _untunedBaseSha256 = untuned,
@@ -152,6 +182,9 @@ public sealed class ProjectedEmbedder : IEmbedder
     /// <summary>The projection matrix, row-major <c>[EmbeddingSize, InputSize]</c> (a copy).</summary>
     public float[] GetWeight() => (float[])_weight.Clone();
 
+    /// <summary>The mean subtracted from every base embedding before projecting (a copy), or null when the input is not centred.</summary>
+    public float[]? GetInputMean() => (float[]?)_mean?.Clone();
+
     /// <summary>Whether <paramref name="folder"/> holds a saved projection (<see cref="MetadataFileName"/>).</summary>
     public static bool IsProjectionFolder(string folder) =>
         !string.IsNullOrEmpty(folder) && File.Exists(Path.Combine(folder, MetadataFileName));
@@ -186,8 +219,8 @@ public sealed class ProjectedEmbedder : IEmbedder
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var b = Base.GetFingerprint();
-        string combined = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(b.WeightsSha256 + ":" + _weightsSha256)));
-        return new EmbedderFingerprint(Architecture, $"{b.Options}; projection {InputSize}->{EmbeddingSize}, l2", b.Preprocessing, combined);
+        string combined = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(b.WeightsSha256 + ":" + _weightsSha256 + (_meanSha256 is null ? "" : ":" + _meanSha256))));
+        return new EmbedderFingerprint(Architecture, $"{b.Options}; projection {InputSize}->{EmbeddingSize}{(_mean is null ? "" : ", centred")}, l2", b.Preprocessing, combined);
     }
 
     /// <summary>
@@ -226,9 +259,21 @@ public sealed class ProjectedEmbedder : IEmbedder
             AtomicFile.WriteAllBytes(Path.Combine(folder, tuned.File), _tunedBaseWeights);
         }
 
+        ProjectionWeightsJson? mean = null;
+        if (_mean is not null)
+        {
+            mean = new ProjectionWeightsJson { File = $"mean-{_meanSha256![..16]}.bin", Sha256 = _meanSha256 };
+            AtomicFile.WriteAllBytes(Path.Combine(folder, mean.File), MemoryMarshal.AsBytes(_mean.AsSpan()));
+        }
+
+        string? pooling = Base is Embedder { Options.Backbone: ResNet18Options resnet } && !StagePooling.IsDefault(resnet.Pooling)
+            ? StagePooling.FormatList(resnet.Pooling)
+            : null;
         var json = new ProjectionJson
         {
-            FormatVersion = tuned is null ? FormatVersion : TunedFormatVersion,
+            FormatVersion = mean is not null || pooling is not null ? CenteredOrPooledFormatVersion : tuned is null ? FormatVersion : TunedFormatVersion,
+            InputMean = mean,
+            BasePooling = pooling,
             Base = baseReference,
             BaseArchitecture = Base.Architecture,
             BaseWeightsSha256 = _untunedBaseSha256 ?? Base.GetFingerprint().WeightsSha256,
@@ -277,6 +322,31 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         byte[] bytes = ReadVerified(weightsPath, json.Weights.Sha256, "Projection matrix");
         var weight = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        float[] mean = [];
+        if (json.InputMean is { } meanFile)
+        {
+            string meanPath = FileInFolder(folder, path, meanFile.File, "the input mean file");
+            if (!File.Exists(meanPath) || new FileInfo(meanPath).Length != 4L * json.InputSize)
+            {
+                throw new ModelFormatException(meanPath, $"Input mean '{meanPath}' is missing or not {4L * json.InputSize} bytes ({json.InputSize} float32).");
+            }
+
+            mean = MemoryMarshal.Cast<byte, float>(ReadVerified(meanPath, meanFile.Sha256, "Input mean")).ToArray();
+        }
+
+        IReadOnlyList<StagePooling>? pooling = null;
+        if (json.BasePooling is { } poolingText)
+        {
+            try
+            {
+                pooling = StagePooling.ParseList(poolingText);
+            }
+            catch (FormatException e)
+            {
+                throw new ModelFormatException(path, $"Projection metadata '{path}' has an invalid basePooling '{poolingText}': {e.Message}", e);
+            }
+        }
+
         string reference = json.Base;
         string candidate = Path.IsPathRooted(reference) ? reference : Path.GetFullPath(Path.Combine(folder, reference));
         IEmbedder baseEmbedder;
@@ -291,6 +361,18 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         try
         {
+            if (pooling is not null)
+            {
+                if (baseEmbedder is not Embedder { Options.Backbone: ResNet18Options } network)
+                {
+                    throw new ModelFormatException(path, $"Projection '{folder}' re-pools its base ({json.BasePooling}), which needs a ResNet-18 model; '{reference}' loaded as {baseEmbedder.Architecture}.");
+                }
+
+                var pooled = PretrainedModels.WithPooling(network, pooling);
+                baseEmbedder.Dispose();
+                baseEmbedder = pooled;
+            }
+
             if (baseEmbedder.EmbeddingSize != json.InputSize)
             {
                 throw new ModelFormatException(path, $"The base model '{reference}' gives {baseEmbedder.EmbeddingSize}-d embeddings; projection '{folder}' was trained on {json.InputSize}-d ones.");
@@ -305,15 +387,15 @@ public sealed class ProjectedEmbedder : IEmbedder
             if (json.TunedBase is { } tuned)
             {
                 tunedBytes = ReadTunedBase(folder, path, tuned);
-                if (baseEmbedder is not Embedder network)
+                if (baseEmbedder is not Embedder tunable)
                 {
                     throw new ModelFormatException(path, $"Projection '{folder}' tunes blocks of its base, which needs a TorchSharp model; '{reference}' loaded as {baseEmbedder.GetType().Name}.");
                 }
 
-                ApplyTunedBase(network, tunedBytes, Path.Combine(folder, tuned.File));
+                ApplyTunedBase(tunable, tunedBytes, Path.Combine(folder, tuned.File));
             }
 
-            return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true)
+            return new ProjectedEmbedder(baseEmbedder, weight, json.OutputSize, ownsBase: true, mean)
             {
                 _tunedBaseWeights = tunedBytes,
                 _untunedBaseSha256 = tunedBytes is null ? null : json.BaseWeightsSha256,
@@ -364,6 +446,7 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         _disposed = true;
         _weightT.Dispose();
+        _meanT?.Dispose();
         if (_ownsBase)
         {
             Base.Dispose();
@@ -371,8 +454,11 @@ public sealed class ProjectedEmbedder : IEmbedder
     }
 
     /// <summary><c>normalize(features · Wᵀ)</c> in the current dispose scope.</summary>
-    private Tensor ProjectNormalized(Tensor features) =>
-        nn.functional.normalize(features.to(ScalarType.Float32).matmul(_weightT), p: 2, dim: 1);
+    private Tensor ProjectNormalized(Tensor features)
+    {
+        var x = features.to(ScalarType.Float32);
+        return nn.functional.normalize((_meanT is null ? x : x - _meanT).matmul(_weightT), p: 2, dim: 1);
+    }
 
     /// <summary>Copies tuned blocks (a state dict whose keys are some of the network's) into <paramref name="target"/>.</summary>
     private static void ApplyTunedBase(Embedder target, byte[] bytes, string source)
@@ -451,9 +537,17 @@ public sealed class ProjectedEmbedder : IEmbedder
             throw new ModelFormatException(path, $"Projection metadata '{path}' is empty (null).");
         }
 
-        if (json.FormatVersion is not (FormatVersion or TunedFormatVersion) || (json.FormatVersion == TunedFormatVersion) != (json.TunedBase is not null))
+        bool centredOrPooled = json.InputMean is not null || json.BasePooling is not null;
+        bool known = json.FormatVersion switch
         {
-            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}{(json.TunedBase is null ? "" : " with tuned base blocks")}; this OneShot reads version {FormatVersion}, and {TunedFormatVersion} with tuned base blocks.");
+            FormatVersion => json.TunedBase is null && !centredOrPooled,
+            TunedFormatVersion => json.TunedBase is not null && !centredOrPooled,
+            CenteredOrPooledFormatVersion => centredOrPooled,
+            _ => false,
+        };
+        if (!known)
+        {
+            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}{(json.TunedBase is null ? "" : " with tuned base blocks")}{(centredOrPooled ? " with an input mean or base pooling" : "")}; this OneShot reads version {FormatVersion}, {TunedFormatVersion} with tuned base blocks, and {CenteredOrPooledFormatVersion} with an input mean or base pooling.");
         }
 
         if (string.IsNullOrEmpty(json.Base))

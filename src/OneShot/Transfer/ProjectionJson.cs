@@ -1,6 +1,9 @@
 namespace OneShot.Transfer;
 
-/// <summary>The content of <c>projection.json</c> (camelCase, indented). Version 1, or 2 when the base's last blocks were tuned.</summary>
+/// <summary>
+/// The content of <c>projection.json</c> (camelCase, indented). Version 1; 2 when the base's last blocks were tuned;
+/// 3 when the projection centres its input or re-pools its base (readers of 1 and 2 refuse it rather than ignore them).
+/// </summary>
 internal sealed record ProjectionJson
 {
     /// <summary>The format version; readers refuse versions they do not know.</summary>
@@ -26,6 +29,12 @@ internal sealed record ProjectionJson
 
     /// <summary>Version 2 only: the base's tuned blocks (TorchSharp state dict, keys of the base network) and their SHA-256, applied to the base on load.</summary>
     public ProjectionWeightsJson? TunedBase { get; init; }
+
+    /// <summary>Version 3: the base embeddings' mean, float32 [InputSize], subtracted before projecting, and its SHA-256.</summary>
+    public ProjectionWeightsJson? InputMean { get; init; }
+
+    /// <summary>Version 3: the ResNet-18 stage pooling applied to the base after loading (<see cref="Embeddings.StagePooling.FormatList"/>), e.g. <c>layer3:4</c>.</summary>
+    public string? BasePooling { get; init; }
 
     /// <summary>Free text.</summary>
     public string? Description { get; init; }

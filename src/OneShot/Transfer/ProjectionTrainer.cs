@@ -55,7 +55,15 @@ public static class ProjectionTrainer
         }
 
         var clock = Stopwatch.StartNew();
-        var weight = nn.Parameter(eye(outputSize, inputSize, ScalarType.Float32));
+        float[]? mean = null;
+        if (options.Center)
+        {
+            var m = x.mean([0]);
+            mean = m.data<float>().ToArray();
+            x = x - m;
+        }
+
+        var weight = nn.Parameter(outputSize < inputSize ? PrincipalDirections(x, outputSize) : eye(outputSize, inputSize, ScalarType.Float32));
         var logScale = nn.Parameter(tensor((float)Math.Log(options.InitialScale)));
         using var optimizer = optim.Adam([weight], lr: options.LearningRate, weight_decay: options.WeightDecay);
         using var scaleOptimizer = optim.Adam([logScale], lr: options.LearningRate);
@@ -66,23 +74,39 @@ public static class ProjectionTrainer
             (a, p) => (Project(a), Project(p)),
             logScale,
             [optimizer, scaleOptimizer],
-            validation is { } val ? () => Rank1(weight, val.Support, val.Query) : null,
+            validation is { } val ? () => Rank1(weight, mean, val.Support, val.Query) : null,
             () => weight.detach().data<float>().ToArray(),
             progress);
 
         weight.Dispose();
         logScale.Dispose();
-        return new ProjectionTrainingResult(best, outputSize, inputSize, bestEpoch, history, clock.Elapsed);
+        return new ProjectionTrainingResult(best, outputSize, inputSize, bestEpoch, history, clock.Elapsed) { InputMean = mean };
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> leading eigenvectors of <c>xᵀx / N</c> as rows <c>[count, D]</c>, largest first:
+    /// the principal directions of <paramref name="x"/> (of its spread about the mean when it is centred).
+    /// </summary>
+    internal static Tensor PrincipalDirections(Tensor x, int count)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var moment = x.t().matmul(x).div_(Math.Max(1, x.shape[0])).to(ScalarType.Float64);
+        var (_, vectors) = linalg.eigh(moment);
+        // eigh sorts eigenvalues ascending: the last columns are the leading directions.
+        var leading = vectors.narrow(1, vectors.shape[1] - count, count).flip(1);
+        return leading.t().contiguous().to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>The fraction of queries whose most similar support (cosine, after the projection) is their own row.</summary>
-    private static double Rank1(Tensor weight, Tensor support, Tensor query)
+    private static double Rank1(Tensor weight, float[]? mean, Tensor support, Tensor query)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var w = weight.detach().t();
-        var s = nn.functional.normalize(support.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
-        var q = nn.functional.normalize(query.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
+        Tensor Centred(Tensor t) => mean is null ? t.to(ScalarType.Float32).cpu() : t.to(ScalarType.Float32).cpu() - tensor(mean);
+        var s = nn.functional.normalize(Centred(support).matmul(w), p: 2, dim: 1);
+        var q = nn.functional.normalize(Centred(query).matmul(w), p: 2, dim: 1);
         using var rows = q.shape[0].ToScalar();
         var hit = q.matmul(s.t()).argmax(1).eq(arange(TorchScalars.Zero, rows, TorchScalars.One, ScalarType.Int64));
         return hit.to(ScalarType.Float64).mean().item<double>();

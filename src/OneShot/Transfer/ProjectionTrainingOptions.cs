@@ -3,8 +3,19 @@ namespace OneShot.Transfer;
 /// <summary>How <see cref="ProjectionTrainer"/> trains a projection.</summary>
 public sealed record ProjectionTrainingOptions
 {
-    /// <summary>Rows of the projection: the new embedding length (default: the input size, started at the identity).</summary>
+    /// <summary>
+    /// Rows of the projection: the new embedding length (default: the input size). A projection as long as its input
+    /// starts at the identity; a shorter one starts at the training rows' principal directions (PCA, of the centred
+    /// rows when <see cref="Center"/>), so it starts from the best linear summary rather than the first few features
+    /// (<see cref="TunedTailTrainer"/> starts at the identity's first rows).
+    /// </summary>
     public int? OutputSize { get; init; }
+
+    /// <summary>
+    /// Subtract the training rows' mean from every base embedding before projecting (SimpleShot's centring; default
+    /// false). The mean is stored with the projection and subtracted at inference too. Not with tuned blocks.
+    /// </summary>
+    public bool Center { get; init; }
 
     /// <summary>Passes over the training classes (default 60).</summary>
     public int Epochs { get; init; } = 60;

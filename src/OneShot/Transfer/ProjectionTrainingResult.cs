@@ -15,5 +15,11 @@ public sealed record ProjectionTrainingResult(float[] Weight, int OutputSize, in
     /// </summary>
 #pragma warning disable CA1819 // A serialized state dict, handed to ProjectedEmbedder as is.
     public byte[]? TunedBaseWeights { get; init; }
+
+    /// <summary>
+    /// The training rows' mean (<c>InputSize</c> values) subtracted before projecting, when trained with
+    /// <see cref="ProjectionTrainingOptions.Center"/>; null otherwise.
+    /// </summary>
+    public float[]? InputMean { get; init; }
 #pragma warning restore CA1819
 }

@@ -48,7 +48,7 @@ public static class TunedTailTrainer
     /// <param name="options">Training options (<see cref="ProjectionTrainingOptions.TailLearningRate"/> for the blocks); defaults when null.</param>
     /// <param name="validation">Optional paired validation maps (support row i and query row i share a class): the epoch with the best rank-1 is kept.</param>
     /// <param name="progress">Receives each validation.</param>
-    /// <exception cref="ArgumentException">Shapes disagree, values are not finite, or fewer than two classes have two rows.</exception>
+    /// <exception cref="ArgumentException">Shapes disagree, values are not finite, fewer than two classes have two rows, or <see cref="ProjectionTrainingOptions.Center"/> is set.</exception>
     public static ProjectionTrainingResult Train(
         Embedder baseEmbedder,
         int tailBlocks,
@@ -62,6 +62,11 @@ public static class TunedTailTrainer
         ArgumentNullException.ThrowIfNull(headFeatures);
         ArgumentNullException.ThrowIfNull(classes);
         options ??= new ProjectionTrainingOptions();
+        if (options.Center)
+        {
+            throw new ArgumentException("Centring (ProjectionTrainingOptions.Center) needs fixed base embeddings; tuned blocks change them as they train. Train without Center, or without tuned blocks.", nameof(options));
+        }
+
         if (headFeatures.dim() != 4 || headFeatures.shape[0] != classes.Count)
         {
             throw new ArgumentException($"Expected feature maps [N, C, H, W] with N = {classes.Count} (one class per row); got [{string.Join(", ", headFeatures.shape)}].", nameof(headFeatures));

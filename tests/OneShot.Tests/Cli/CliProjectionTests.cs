@@ -96,6 +96,62 @@ public sealed class CliProjectionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", TestPaths.SharedDataTrait)]
+    public void TrainProjection_PoolingAndCenter_StoresBothWithTheProjectionAndEvaluates()
+    {
+        string baseFolder = Path.Combine(_dir, "resnet"), output = Path.Combine(_dir, "pooled");
+        TorchSharp.torch.manual_seed(6);
+        using (var resnet = OneShot.Embeddings.Embedder.Create(new OneShot.Embeddings.EmbedderOptions
+        {
+            Backbone = new OneShot.Embeddings.ResNet18Options { BlocksPerStage = [1, 1, 1, 1] },
+            Preprocessing = new OneShot.Data.ImagePreprocessing { Color = OneShot.Data.ColorMode.Rgb, Width = 32, Height = 32 },
+            Device = OneShot.Embeddings.DeviceChoice.Cpu,
+        }))
+        {
+            OneShot.Serialization.ModelFile.Save(resnet, baseFolder);
+        }
+
+        var (code, stdout, error) = CliRunner.Invoke("train-projection", "--base", baseFolder, "--emoji", Emoji, "--augment", "0", "--epochs", "2", "--pooling", "layer3:2", "--center", "--size", "64", "--out", output);
+
+        code.Should().Be(ExitCodes.Success, error);
+        stdout.Should().Contain("Saved projection 1024 -> 64", "layer3's 256 channels on 2x2 cells");
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, ProjectedEmbedder.MetadataFileName))))
+        {
+            json.RootElement.GetProperty("formatVersion").GetInt32().Should().Be(3);
+            json.RootElement.GetProperty("basePooling").GetString().Should().Be("layer3:2");
+            json.RootElement.GetProperty("base").GetString().Should().Be(Path.GetRelativePath(output, baseFolder), "the base folder itself keeps ResNet-18's own pooling");
+            json.RootElement.GetProperty("trainingInfo").GetProperty("centred").GetString().Should().Be("true");
+        }
+
+        using (var loaded = ProjectedEmbedder.Load(output, path => OneShot.Serialization.ModelFile.Load(path)))
+        {
+            loaded.InputSize.Should().Be(1024);
+            loaded.GetInputMean().Should().HaveCount(1024).And.Contain(m => m != 0f);
+        }
+
+        (code, stdout, error) = CliRunner.Invoke("evaluate", "--model", output, "--emoji", Emoji, "--split", "test", "--way", "5", "--shot", "1", "--query", "1", "--episodes", "50", "--seed", "3", "--json");
+        code.Should().Be(ExitCodes.Success, error);
+        using var result = JsonDocument.Parse(stdout.Trim());
+        result.RootElement.GetProperty("accuracy").GetDouble().Should().BeGreaterThan(0.3, "5-way chance is 0.2");
+    }
+
+    [Fact]
+    public void TrainProjection_PoolingOnConv4_OrCenterWithTuneBlocks_ExitsOneNamingTheOption()
+    {
+        string output = Path.Combine(_dir, "never");
+        var (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--pooling", "layer3:2", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--pooling re-pools a ResNet-18");
+        (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--pooling", "layer5:2", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--pooling:");
+        (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--center", "--tune-blocks", "1", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--center needs fixed base embeddings");
+        Directory.Exists(output).Should().BeFalse();
+    }
+
+    [Fact]
     public void TrainProjection_TuneBlocksOnConv4_OrNegative_ExitsOneNamingTheOption()
     {
         string output = Path.Combine(_dir, "never");
