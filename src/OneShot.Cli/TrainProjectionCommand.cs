@@ -170,7 +170,7 @@ internal static class TrainProjectionCommand
 
             string what = tail > 0
                 ? $"The last {tail} blocks of {embedder.Architecture} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) by episodic metric learning on cached feature maps."
-                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture} trained with episodic metric learning on cached embeddings.";
+                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(result.GetValue(pooling) is { } p ? $" pooled {p}" : "")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
             projected.Save(outDir, reference, what, info);
             Console.WriteLine(chosen is null
                 ? $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir} ({trained.Elapsed.TotalSeconds:F0} s of training)."

@@ -220,6 +220,29 @@ public sealed class ProjectionTests : IDisposable
     }
 
     [Fact]
+    public void ShippedEmojiGridModel_RepoolsAFreshImportOfItsBaseAndCentres()
+    {
+        // models/emoji-resnet18-grid: a centred projection of the same base re-pooled at layer3:4. The folder names the
+        // base and its pooling; a fresh import must match the recorded weights and give 4,096-d grid features.
+        string folder = Path.Combine(TestPaths.RepoRoot, "models", "emoji-resnet18-grid");
+        var info = ProjectedEmbedder.ReadInfo(folder);
+        (info.Base, info.InputSize).Should().Be((PretrainedModels.ImageNetResNet18Name, 4096));
+        var options = new PretrainedModelOptions { AllowDownload = false, Device = DeviceChoice.Cpu };
+        using var grid = ProjectedEmbedder.LoadWithPretrainedCache(folder, Path.Combine(_dir, "cache"), options);
+        using var images = rand(2, 3, 224, 224);
+
+        using var embedded = grid.Embed(images);
+        using var features = grid.Base.Embed(images);
+        using var mean = tensor(grid.GetInputMean()!);
+        using var expected = nn.functional.normalize((features - mean).matmul(tensor(grid.GetWeight(), [grid.EmbeddingSize, 4096]).t()), p: 2, dim: 1);
+
+        features.shape.Should().Equal(2, 4096);
+        ((Embedder)grid.Base).Options.Backbone.Should().BeOfType<ResNet18Options>().Which.Pooling.Should().Equal(StagePooling.ParseList("layer3:4"));
+        embedded.shape.Should().Equal(2, info.OutputSize);
+        (embedded - expected).abs().max().item<float>().Should().BeLessThan(1e-5f);
+    }
+
+    [Fact]
     public void ShippedEmojiTunedModel_LoadsItsTunedBlocksOnAFreshImportOfItsBase()
     {
         // models/emoji-resnet18-tuned: the last two blocks of the same base fine-tuned with a projection. A fresh import
