@@ -55,7 +55,13 @@ internal sealed class ComparedMethods : IDisposable
                     reference == PretrainedModels.ImageNetResNet18Name ? embedder.Clone() : ModelFile.Load(reference));
                 result._owned.Add(projection);
                 output.WriteLine($"Projection {row}: {dir} ({ProjectedEmbedder.ReadInfo(dir).Description}).");
-                result.Items.Add(projection.HasTunedBase
+                string? grid = projection.Base is Embedder { Options.Backbone: ResNet18Options resnet } && !resnet.Pooling.SequenceEqual(StagePooling.Default)
+                    ? StagePooling.FormatList(resnet.Pooling)
+                    : null;
+                result.Items.Add(grid is not null
+                    ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} grid projection",
+                        $"transfer + metric learning: the frozen network's {grid} grid features{(projection.GetInputMean() is null ? "" : ", centred,")} projected episodically, then prototypes")
+                    : projection.HasTunedBase
                     ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} episodic fine-tune",
                         "transfer + metric learning: the last blocks and a projection fine-tuned episodically on other classes, then prototypes")
                     : new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} episodic projection",

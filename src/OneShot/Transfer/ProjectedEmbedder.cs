@@ -244,7 +244,8 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         string weightsFile = $"projection-{_weightsSha256[..16]}.bin";
         string metadataPath = Path.Combine(folder, MetadataFileName);
-        if (File.Exists(metadataPath) && ReadJson(metadataPath).Weights.File != weightsFile)
+        if (File.Exists(metadataPath) && ReadJson(metadataPath) is var existing
+            && (existing.Weights.File != weightsFile || existing.InputMean?.Sha256 != _meanSha256))
         {
             throw new IOException($"'{folder}' already holds a different projection; choose another folder (nothing was overwritten).");
         }

@@ -153,6 +153,14 @@ public sealed class CenteredProjectionTests : IDisposable
             (actual - byHand).abs().max().item<float>().Should().BeLessThan(1e-5f);
         }
 
+        // The same matrix with another mean is another projection: the folder is not overwritten.
+        using (var otherMean = new ProjectedEmbedder(repooled, w, 16, inputMean: mean.Select(m => m + 1f).ToArray()))
+        {
+            FluentActions.Invoking(() => otherMean.Save(folder, Path.Combine("..", "base"))).Should().Throw<IOException>().WithMessage("*already holds a different projection*");
+        }
+
+        Directory.GetFiles(folder, "mean-*.bin").Should().Equal(meanFile);
+
         // A reader of version 1 semantics must not ignore the mean: version 1 with an input mean is refused.
         string metadata = Path.Combine(folder, ProjectedEmbedder.MetadataFileName);
         string text = File.ReadAllText(metadata);
