@@ -91,7 +91,8 @@ public static class ProjectionTrainer
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var moment = x.t().matmul(x).div_(Math.Max(1, x.shape[0])).to(ScalarType.Float64);
+        using var rows = Math.Max(1L, x.shape[0]).ToScalar();
+        var moment = x.t().matmul(x).div_(rows).to(ScalarType.Float64);
         var (_, vectors) = linalg.eigh(moment);
         // eigh sorts eigenvalues ascending: the last columns are the leading directions.
         var leading = vectors.narrow(1, vectors.shape[1] - count, count).flip(1);
