@@ -18,6 +18,20 @@ internal sealed class BackboneArguments
         Description = "conv4/resnet12: the four stage widths, comma-separated (default 64,64,64,64 / 64,160,320,640).",
     };
 
+    /// <summary>The stage pooling a <c>--pooling</c> option gives (null when absent); a malformed list is a usage error naming the option.</summary>
+    /// <exception cref="ArgumentException">The list is malformed or out of range.</exception>
+    public static IReadOnlyList<StagePooling>? ParsePooling(string? text)
+    {
+        try
+        {
+            return text is null ? null : StagePooling.ParseList(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--pooling: {e.Message}", e);
+        }
+    }
+
     public void AddTo(Command command)
     {
         command.Options.Add(Backbone);

@@ -40,16 +40,7 @@ internal static class ImportOnnxCommand
         {
             string outFolder = result.GetValue(output)!;
             string? path = result.GetValue(file);
-            string? poolingText = result.GetValue(pooling);
-            IReadOnlyList<StagePooling>? stages;
-            try
-            {
-                stages = poolingText is null ? null : StagePooling.ParseList(poolingText);
-            }
-            catch (FormatException e)
-            {
-                throw new ArgumentException($"--pooling: {e.Message}", e);
-            }
+            var stages = BackboneArguments.ParsePooling(result.GetValue(pooling));
 
             OnnxImportReport report;
             if (result.GetValue(imagenet))

@@ -72,7 +72,8 @@ internal static class TrainProjectionCommand
             }
 
             string baseArgument = result.GetValue(baseModel)!;
-            using var embedder = LoadBase(baseArgument, result.GetValue(pooling));
+            string? poolingText = result.GetValue(pooling);
+            using var embedder = LoadBase(baseArgument, poolingText);
             Func<Tensor, Tensor> features = images => embedder.Embed(images);
             long[] rowShape = [embedder.EmbeddingSize];
             if (tail > 0)
@@ -157,7 +158,7 @@ internal static class TrainProjectionCommand
                 info["centred"] = "true";
             }
 
-            if (result.GetValue(pooling) is { } poolingText)
+            if (poolingText is not null)
             {
                 info["basePooling"] = poolingText;
             }
@@ -170,7 +171,7 @@ internal static class TrainProjectionCommand
 
             string what = tail > 0
                 ? $"The last {tail} blocks of {embedder.Architecture} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) by episodic metric learning on cached feature maps."
-                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(result.GetValue(pooling) is { } p ? $" pooled {p}" : "")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
+                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(poolingText is null ? "" : $" pooled {poolingText}")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
             projected.Save(outDir, reference, what, info);
             Console.WriteLine(chosen is null
                 ? $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir} ({trained.Elapsed.TotalSeconds:F0} s of training)."
@@ -183,19 +184,7 @@ internal static class TrainProjectionCommand
     /// <summary>The base embedder, re-pooled when <paramref name="pooling"/> is given (a ResNet-18 only).</summary>
     private static IEmbedder LoadBase(string baseArgument, string? pooling)
     {
-        IReadOnlyList<StagePooling>? parsed = null;
-        if (pooling is not null)
-        {
-            try
-            {
-                parsed = StagePooling.ParseList(pooling);
-            }
-            catch (FormatException e)
-            {
-                throw new ArgumentException($"--pooling: {e.Message}", e);
-            }
-        }
-
+        var parsed = BackboneArguments.ParsePooling(pooling);
         var embedder = CliModels.Load(baseArgument);
         if (parsed is null)
         {

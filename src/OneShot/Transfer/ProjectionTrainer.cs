@@ -58,9 +58,14 @@ public static class ProjectionTrainer
         float[]? mean = null;
         if (options.Center)
         {
+            // Centred once here: the training rows and the validation pairs, each on the training mean.
             var m = x.mean([0]);
             mean = m.data<float>().ToArray();
             x = x - m;
+            if (validation is { } raw)
+            {
+                validation = (raw.Support.to(ScalarType.Float32).cpu() - m, raw.Query.to(ScalarType.Float32).cpu() - m);
+            }
         }
 
         var weight = nn.Parameter(outputSize < inputSize ? PrincipalDirections(x, outputSize) : eye(outputSize, inputSize, ScalarType.Float32));
@@ -74,7 +79,7 @@ public static class ProjectionTrainer
             (a, p) => (Project(a), Project(p)),
             logScale,
             [optimizer, scaleOptimizer],
-            validation is { } val ? () => Rank1(weight, mean, val.Support, val.Query) : null,
+            validation is { } val ? () => Rank1(weight, val.Support, val.Query) : null,
             () => weight.detach().data<float>().ToArray(),
             progress);
 
@@ -100,14 +105,13 @@ public static class ProjectionTrainer
     }
 
     /// <summary>The fraction of queries whose most similar support (cosine, after the projection) is their own row.</summary>
-    private static double Rank1(Tensor weight, float[]? mean, Tensor support, Tensor query)
+    private static double Rank1(Tensor weight, Tensor support, Tensor query)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var w = weight.detach().t();
-        Tensor Centred(Tensor t) => mean is null ? t.to(ScalarType.Float32).cpu() : t.to(ScalarType.Float32).cpu() - tensor(mean);
-        var s = nn.functional.normalize(Centred(support).matmul(w), p: 2, dim: 1);
-        var q = nn.functional.normalize(Centred(query).matmul(w), p: 2, dim: 1);
+        var s = nn.functional.normalize(support.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
+        var q = nn.functional.normalize(query.to(ScalarType.Float32).cpu().matmul(w), p: 2, dim: 1);
         using var rows = q.shape[0].ToScalar();
         var hit = q.matmul(s.t()).argmax(1).eq(arange(TorchScalars.Zero, rows, TorchScalars.One, ScalarType.Int64));
         return hit.to(ScalarType.Float64).mean().item<double>();
