@@ -2,7 +2,6 @@ using System.Text.Json;
 using OneShot.Data;
 using OneShot.Embeddings;
 using OneShot.Serialization;
-using OneShot.Serialization.Onnx;
 using OneShot.Tests.Serialization;
 using OneShot.Transfer;
 using static TorchSharp.torch;
@@ -134,16 +133,5 @@ public sealed class StagePoolingTests : IDisposable
         var act = () => TunedTailTrainer.HeadFeatures(embedder, images, tailBlocks: 1);
 
         act.Should().Throw<InvalidOperationException>().WithMessage("Tuning the last blocks needs ResNet-18's own pooling (layer4:1); this network pools layer3:4.*");
-    }
-
-    [Fact]
-    public void ExportOnnx_PooledNetwork_ThrowsNotSupportedNamingThePooling()
-    {
-        using var embedder = EmbedderTests.CreateSeeded(Rgb64("layer3:4"));
-
-        var act = () => OnnxExporter.Export(embedder, Path.Combine(_root, "m.onnx"));
-
-        act.Should().Throw<NotSupportedException>().WithMessage("*layer4:1*this embedder pools layer3:4.");
-        File.Exists(Path.Combine(_root, "m.onnx")).Should().BeFalse();
     }
 }

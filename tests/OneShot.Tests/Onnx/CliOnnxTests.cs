@@ -2,6 +2,7 @@ using System.Text.Json;
 using OneShot.QuickStart;
 using OneShot.Serialization.Onnx;
 using OneShot.Tests.Cli;
+using OneShot.Tests.Embeddings;
 
 namespace OneShot.Tests.Onnx;
 
@@ -35,6 +36,34 @@ public sealed class CliOnnxTests : IDisposable
         string[] onnxLabels = EnrollAndClassify(Path.Combine(_root, "onnx.gallery"), onnx);
 
         onnxLabels.Should().HaveCount(20).And.Equal(torchLabels);
+    }
+
+    [Fact]
+    public void ExportOnnx_CentredProjectionOfAGridPooledResNet_OnnxEmbedderMatchesTheFolder()
+    {
+        string baseFolder = Path.Combine(_root, "resnet"), projectionFolder = Path.Combine(_root, "projection");
+        using (var resnet = OnnxTestModels.CreatePooled("layer4:1", seed: 9))
+        {
+            OneShot.Serialization.ModelFile.Save(resnet, baseFolder);
+            using var pooled = OneShot.Serialization.PretrainedModels.WithPooling(resnet, OneShot.Embeddings.StagePooling.ParseList("layer3:4"));
+            var random = new Random(4);
+            float[] weight = [.. Enumerable.Range(0, 16 * 4096).Select(_ => (float)(random.NextDouble() - 0.5))];
+            float[] mean = [.. Enumerable.Range(0, 4096).Select(_ => (float)random.NextDouble())];
+            using var projection = new OneShot.Transfer.ProjectedEmbedder(pooled, weight, 16, inputMean: mean);
+            projection.Save(projectionFolder, baseFolder);
+        }
+
+        string onnx = Path.Combine(_root, "projection.onnx");
+        var (code, stdout, error) = CliRunner.Invoke("export-onnx", "--model", projectionFolder, "--out", onnx);
+
+        code.Should().Be(0, error);
+        stdout.Should().Contain("resnet18+projection: input 'images' [batch,3,72,72] -> output 'embeddings' [batch,16]");
+        using var folder = OneShot.Transfer.ProjectedEmbedder.Load(projectionFolder, path => OneShot.Serialization.ModelFile.Load(path));
+        using var exported = OneShot.Onnx.OnnxEmbedder.Load(onnx);
+        using var images = TensorAssert.Images(3, 3, 72, 72, seed: 2);
+        using var expected = folder.Embed(images);
+        using var actual = exported.Embed(images);
+        OnnxTestModels.RelativeError(OnnxTestModels.Values(actual), OnnxTestModels.Values(expected)).Should().BeLessThan(1e-5);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using OneShot.Serialization.Onnx;
 using OneShot.Tests.Embeddings;
+using OneShot.Transfer;
 
 namespace OneShot.Tests.Onnx;
 
@@ -38,6 +39,65 @@ public sealed class OnnxExporterTests : IDisposable
             OnnxTestModels.RelativeError(actual, OnnxTestModels.Values(expected)).Should().BeLessThan(1e-5, $"{architecture} at batch {batch}");
         }
     }
+
+    [Theory]
+    [InlineData("layer3:4", 4096)]
+    [InlineData("layer2:3,layer3:1,layer4:2", 3456)]
+    public void Export_GridPooledResNet18_OnnxRuntimeMatchesEmbedWithin1e5Relative(string pooling, int size)
+    {
+        using var embedder = OnnxTestModels.CreatePooled(pooling);
+        embedder.EmbeddingSize.Should().Be(size);
+        string path = Path.Combine(_folder, "pooled.onnx");
+
+        OnnxExporter.Export(embedder, path);
+
+        using var session = new InferenceSession(path);
+        using var images = TensorAssert.Images(3, 3, 72, 72, seed: 11);
+        using var expected = embedder.Embed(images);
+        float[] actual = Run(session, OnnxTestModels.Values(images), [3, 3, 72, 72]);
+        OnnxTestModels.RelativeError(actual, OnnxTestModels.Values(expected)).Should().BeLessThan(1e-5, pooling);
+    }
+
+    [Fact]
+    public void ExportProjection_CentredProjectionOfAGridBase_OnnxRuntimeMatchesEmbedWithin1e5RelativeAndSidecarNamesIt()
+    {
+        var random = new Random(3);
+        float[] weight = [.. Enumerable.Range(0, 24 * 4096).Select(_ => (float)(random.NextDouble() - 0.5))];
+        float[] mean = [.. Enumerable.Range(0, 4096).Select(_ => (float)random.NextDouble())];
+        using var projection = new ProjectedEmbedder(OnnxTestModels.CreatePooled("layer3:4"), weight, 24, ownsBase: true, inputMean: mean);
+        string path = Path.Combine(_folder, "projection.onnx");
+
+        var sidecar = OnnxExporter.ExportProjection(projection, path, "grid projection");
+
+        sidecar.EmbeddingSize.Should().Be(24);
+        sidecar.Architecture.Should().Be("resnet18+projection");
+        sidecar.Preprocessing.Should().Be(projection.Preprocessing);
+        sidecar.L2Normalize.Should().BeFalse("the graph normalises");
+        OnnxSidecarFile.Read(path + ".json").Should().BeEquivalentTo(sidecar);
+        using var session = new InferenceSession(path);
+        foreach (int batch in new[] { 1, 4 })
+        {
+            using var images = TensorAssert.Images(batch, 3, 72, 72, seed: batch);
+            using var expected = projection.Embed(images);
+            float[] actual = Run(session, OnnxTestModels.Values(images), [batch, 3, 72, 72]);
+            OnnxTestModels.RelativeError(actual, OnnxTestModels.Values(expected)).Should().BeLessThan(1e-5, $"batch {batch}");
+        }
+    }
+
+    [Fact]
+    public void ExportProjection_BaseIsNotATorchSharpNetwork_ThrowsNotSupportedNamingIt()
+    {
+        using var inner = new ProjectedEmbedder(OnnxTestModels.Create("conv4", l2: false), Identity(8), 8, ownsBase: true);
+        using var outer = new ProjectedEmbedder(inner, Identity(8), 8);
+        string path = Path.Combine(_folder, "nested.onnx");
+
+        var act = () => OnnxExporter.ExportProjection(outer, path);
+
+        act.Should().Throw<NotSupportedException>().WithMessage("*projection of a TorchSharp network*base is a ProjectedEmbedder ('conv4+projection')*");
+        File.Exists(path).Should().BeFalse();
+    }
+
+    private static float[] Identity(int n) => [.. Enumerable.Range(0, n * n).Select(i => i / n == i % n ? 1f : 0f)];
 
     [Fact]
     public void Export_L2Normalized_OutputRowsHaveUnitLength()

@@ -32,6 +32,23 @@ internal static class OnnxTestModels
         return embedder;
     }
 
+    /// <summary>
+    /// ResNet-18 on 3x72x72 re-pooled as <paramref name="pooling"/> (for example <c>layer3:4</c>): stage maps of 18, 9, 5
+    /// and 3 pixels, so 4 cells on 5 pixels overlap and differ in size, as ImageNet's 14-pixel layer3 on 4 cells does.
+    /// </summary>
+    public static Embedder CreatePooled(string pooling, long seed = 5)
+    {
+        var embedder = EmbedderTests.CreateSeeded(
+            new EmbedderOptions
+            {
+                Backbone = new ResNet18Options { Pooling = StagePooling.ParseList(pooling) },
+                Preprocessing = new ImagePreprocessing { Color = ColorMode.Rgb, Width = 72, Height = 72 },
+            },
+            seed);
+        RandomizeBatchNorms(embedder.Network, seed);
+        return embedder;
+    }
+
     /// <summary>Gives every batch norm random statistics, scale and shift, so exporting them wrongly changes the output.</summary>
     public static void RandomizeBatchNorms(nn.Module<Tensor, Tensor> network, long seed)
     {

@@ -10,15 +10,16 @@ internal static class OnnxBackboneGraphs
 {
     private const float ResNet12Slope = 0.1f;
 
-    /// <summary>Appends the graph of <paramref name="backbone"/> to <paramref name="x"/> and returns the <c>[N,D]</c> output.</summary>
+    /// <summary>
+    /// Appends the graph of <paramref name="backbone"/> to <paramref name="x"/>, an input of
+    /// <paramref name="height"/> x <paramref name="width"/> pixels, and returns the <c>[N,D]</c> output.
+    /// </summary>
     /// <exception cref="NotSupportedException">The backbone is not one of OneShot's.</exception>
-    public static string Append(OnnxGraphBuilder g, BackboneOptions backbone, string x) => backbone switch
+    public static string Append(OnnxGraphBuilder g, BackboneOptions backbone, string x, int height, int width) => backbone switch
     {
         Conv4Options => Conv4(g, x),
         ResNet12Options => ResNet12(g, x),
-        ResNet18Options { HasDefaultPooling: false } resnet18 => throw new NotSupportedException(
-            $"ONNX export supports ResNet-18's own pooling (layer4:1) only; this embedder pools {StagePooling.FormatList(resnet18.Pooling)}."),
-        ResNet18Options resnet18 => ResNet18(g, x, resnet18.BlocksPerStage),
+        ResNet18Options resnet18 => ResNet18(g, x, resnet18, height, width),
         _ => throw new NotSupportedException(
             $"ONNX export supports the conv4, resnet12 and resnet18 backbones; this embedder's backbone is '{backbone.Architecture}'."),
     };
@@ -51,13 +52,25 @@ internal static class OnnxBackboneGraphs
         return g.GlobalAveragePool(x);
     }
 
-    private static string ResNet18(OnnxGraphBuilder g, string x, IReadOnlyList<int> blocksPerStage)
+    /// <summary>
+    /// <see cref="Embeddings.ResNet18"/>'s forward: the stages up to the last pooled one, each pooled stage averaged
+    /// globally or on its grid, several parts each scaled to unit length and concatenated.
+    /// </summary>
+    private static string ResNet18(OnnxGraphBuilder g, string x, ResNet18Options options, int height, int width)
     {
         x = g.Relu(g.BatchNorm(g.Conv(x, "conv1", stride: 2, padding: 3), "bn1"));
+        (height, width) = (Strided(height, 7, 2, 3), Strided(width, 7, 2, 3));
         x = g.MaxPool(x, kernel: 3, stride: 2, padding: 1);
-        for (int stage = 1; stage <= 4; stage++)
+        (height, width) = (Strided(height, 3, 2, 1), Strided(width, 3, 2, 1));
+        var parts = new List<string>();
+        for (int stage = 1; stage <= options.Pooling[^1].Stage; stage++)
         {
-            for (int block = 0; block < blocksPerStage[stage - 1]; block++)
+            if (stage > 1)
+            {
+                (height, width) = (Strided(height, 3, 2, 1), Strided(width, 3, 2, 1));
+            }
+
+            for (int block = 0; block < options.BlocksPerStage[stage - 1]; block++)
             {
                 string p = $"layer{stage}.{block}";
                 int stride = stage > 1 && block == 0 ? 2 : 1;
@@ -69,8 +82,16 @@ internal static class OnnxBackboneGraphs
                     : input;
                 x = g.Relu(g.Add(x, identity));
             }
+
+            if (options.Pooling.FirstOrDefault(p => p.Stage == stage) is { } pooling)
+            {
+                parts.Add(pooling.Grid == 1 ? g.GlobalAveragePool(x) : g.AdaptiveAveragePool(x, height, width, pooling.Grid));
+            }
         }
 
-        return g.GlobalAveragePool(x);
+        return parts.Count == 1 ? parts[0] : g.Concat([.. parts.Select(g.L2Normalize)]);
     }
+
+    /// <summary>The output length of a convolution or pooling window along one axis.</summary>
+    private static int Strided(int size, int kernel, int stride, int padding) => ((size + (2 * padding) - kernel) / stride) + 1;
 }

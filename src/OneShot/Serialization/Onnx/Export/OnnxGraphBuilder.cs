@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -53,12 +54,23 @@ internal sealed class OnnxGraphBuilder
         return key;
     }
 
-    /// <summary>Adds a float32 constant initializer and returns its name.</summary>
-    public string Constant(string name, float[] values, params long[] dims)
+    /// <summary>Adds a float32 constant initializer (once per name) and returns its name.</summary>
+    public string Constant(string name, ReadOnlySpan<float> values, params long[] dims) =>
+        AddConstant(name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values), dims);
+
+    /// <summary>Adds an int64 constant initializer (once per name), such as a <c>Reshape</c> shape, and returns its name.</summary>
+    public string Int64Constant(string name, ReadOnlySpan<long> values, params long[] dims) =>
+        AddConstant(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims);
+
+    private string AddConstant(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, long[] dims)
     {
-        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        if (_weights.ContainsKey(name) || !_initializers.Add(name))
+        {
+            return name;
+        }
+
+        var proto = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
         proto.Dims.AddRange(dims);
-        proto.FloatData.AddRange(values);
         Graph.Initializer.Add(proto);
         return name;
     }
@@ -122,6 +134,49 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>Global average pooling then flatten to <c>[N,C]</c>.</summary>
     public string GlobalAveragePool(string x) => Flatten(Node("GlobalAveragePool", [x]));
+
+    /// <summary>
+    /// torch's <c>adaptive_avg_pool2d(x, [grid, grid]).flatten(1)</c> on a <c>[N,C,height,width]</c> map whose spatial
+    /// size is known when the graph is built: the map as <c>[N,C,height·width]</c> times a constant matrix whose column
+    /// <c>i·grid+j</c> averages cell (i, j), with torch's cell bounds <c>floor(i·size/grid)</c> to <c>ceil((i+1)·size/grid)</c>.
+    /// </summary>
+    public string AdaptiveAveragePool(string x, int height, int width, int grid)
+    {
+        string name = $"adaptive_pool_{height}x{width}_to_{grid}";
+        var matrix = new float[height * width * grid * grid];
+        for (int i = 0; i < grid; i++)
+        {
+            for (int j = 0; j < grid; j++)
+            {
+                var (top, bottom) = Cell(i, height, grid);
+                var (left, right) = Cell(j, width, grid);
+                float share = 1f / ((bottom - top) * (right - left));
+                for (int y = top; y < bottom; y++)
+                {
+                    for (int col = left; col < right; col++)
+                    {
+                        matrix[(((y * width) + col) * grid * grid) + (i * grid) + j] = share;
+                    }
+                }
+            }
+        }
+
+        string pooling = Constant(name, matrix, height * width, grid * grid);
+        string rows = Node("Reshape", [x, Int64Constant("shape_keep_n_c", [0, 0, -1], 3)]);
+        return Flatten(Node("MatMul", [rows, pooling]));
+    }
+
+    private static (int Start, int End) Cell(int index, int size, int grid) =>
+        (index * size / grid, (((index + 1) * size) + grid - 1) / grid);
+
+    /// <summary>Concatenates <c>[N,Di]</c> parts along dimension 1.</summary>
+    public string Concat(IReadOnlyList<string> parts) => Node("Concat", parts, Int("axis", 1));
+
+    /// <summary><c>x - b</c>, broadcast.</summary>
+    public string Sub(string x, string b) => Node("Sub", [x, b]);
+
+    /// <summary><c>x · Wᵀ</c> for a row-major <c>[rows, columns]</c> matrix <paramref name="weight"/> (an initializer).</summary>
+    public string MatMulTransposed(string x, string weight) => Node("Gemm", [x, weight], Int("transB", 1));
 
     /// <summary>Flattens <c>[N,...]</c> to <c>[N,rest]</c>, as torch's <c>flatten(1)</c>.</summary>
     public string Flatten(string x) => Node("Flatten", [x], Int("axis", 1));
