@@ -34,13 +34,14 @@ internal static class TrainProjectionCommand
         var tailLr = new Option<double>("--tail-lr") { Description = "Adam learning rate of the tuned blocks.", DefaultValueFactory = _ => 1e-4 };
         var tailWeightDecay = new Option<double>("--tail-weight-decay") { Description = "Adam L2 weight decay of the tuned blocks.", DefaultValueFactory = _ => 0 };
         var center = new Option<bool>("--center") { Description = "Subtract the training embeddings' mean before projecting (stored with the projection; a shorter --size then starts at the principal directions of the centred embeddings). Not with --tune-blocks." };
+        var contentCrop = new Option<float?>("--content-crop") { Description = "Cut every image to its content first (transparent or background-coloured border), centred with this margin per side (0-0.45 of the side; 0.03125 keeps 2 of 64 pixels); stored with the projection. For icons, emoji, logos, cut-outs." };
         var pooling = new Option<string?>("--pooling") { Description = "Re-pool a ResNet-18 base first, e.g. layer3:4 or layer3:3,layer4:2 (stage:grid, as import-onnx --pooling); stored with the projection, so a base named imagenet-resnet18 stays a name." };
         var seed = new Option<int>("--seed") { Description = "Random seed (augmentation and episodes).", DefaultValueFactory = _ => 1 };
         var cache = new Option<string?>("--features-cache") { Description = "Folder to keep the embedded training images in (keyed by base, data, split, augmentation and seed) so later runs skip embedding." };
         var output = new Option<string>("--out") { Description = "The projection folder to write (projection.json + matrix).", Required = true };
         var command = new Command("train-projection", "Transfer + metric learning: train a linear projection of a frozen pretrained embedder with episodes on cached embeddings.");
         data.AddTo(command);
-        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, tuneBlocks, tailLr, tailWeightDecay, center, pooling, seed, cache, output })
+        foreach (var option in new Option[] { baseModel, split, valSplit, augment, size, epochs, batch, lr, weightDecay, tuneBlocks, tailLr, tailWeightDecay, center, pooling, contentCrop, seed, cache, output })
         {
             command.Options.Add(option);
         }
@@ -73,7 +74,13 @@ internal static class TrainProjectionCommand
 
             string baseArgument = result.GetValue(baseModel)!;
             string? poolingText = result.GetValue(pooling);
-            using var embedder = LoadBase(baseArgument, poolingText);
+            float? margin = result.GetValue(contentCrop);
+            if (margin is not null and not (>= 0f and <= 0.45f))
+            {
+                throw new ArgumentException($"--content-crop must be a margin from 0 to 0.45 of the side; got {margin}.");
+            }
+
+            using var embedder = LoadBase(baseArgument, poolingText, margin);
             Func<Tensor, Tensor> features = images => embedder.Embed(images);
             long[] rowShape = [embedder.EmbeddingSize];
             if (tail > 0)
@@ -163,6 +170,11 @@ internal static class TrainProjectionCommand
                 info["basePooling"] = poolingText;
             }
 
+            if (margin is not null)
+            {
+                info["contentCropMargin"] = margin.Value.ToString("R", CultureInfo.InvariantCulture);
+            }
+
             if (tail > 0)
             {
                 info["tailLearningRate"] = options.TailLearningRate.ToString("G4", CultureInfo.InvariantCulture);
@@ -171,7 +183,7 @@ internal static class TrainProjectionCommand
 
             string what = tail > 0
                 ? $"The last {tail} blocks of {embedder.Architecture} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) by episodic metric learning on cached feature maps."
-                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(poolingText is null ? "" : $" pooled {poolingText}")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
+                : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(poolingText is null ? "" : $" pooled {poolingText}")}{(margin is null ? "" : " on images cut to their content")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
             projected.Save(outDir, reference, what, info);
             Console.WriteLine(chosen is null
                 ? $"Saved projection {trained.InputSize} -> {trained.OutputSize} to {outDir} ({trained.Elapsed.TotalSeconds:F0} s of training)."
@@ -181,24 +193,36 @@ internal static class TrainProjectionCommand
         return command;
     }
 
-    /// <summary>The base embedder, re-pooled when <paramref name="pooling"/> is given (a ResNet-18 only).</summary>
-    private static IEmbedder LoadBase(string baseArgument, string? pooling)
+    /// <summary>
+    /// The base embedder, re-pooled when <paramref name="pooling"/> is given (a ResNet-18 only) and cutting images to
+    /// their content when <paramref name="contentCrop"/> is given (a TorchSharp model only).
+    /// </summary>
+    private static IEmbedder LoadBase(string baseArgument, string? pooling, float? contentCrop)
     {
         var parsed = BackboneArguments.ParsePooling(pooling);
         var embedder = CliModels.Load(baseArgument);
-        if (parsed is null)
+        if (parsed is not null)
         {
-            return embedder;
+            embedder = Replace(embedder, e => e is Embedder { Options.Backbone: ResNet18Options } network
+                ? PretrainedModels.WithPooling(network, parsed)
+                : throw new ArgumentException($"--pooling re-pools a ResNet-18; '{baseArgument}' is {e.Architecture}."));
         }
 
-        using (embedder)
+        if (contentCrop is { } margin)
         {
-            if (embedder is not Embedder { Options.Backbone: ResNet18Options } network)
-            {
-                throw new ArgumentException($"--pooling re-pools a ResNet-18; '{baseArgument}' is {embedder.Architecture}.");
-            }
+            embedder = Replace(embedder, e => e is Embedder network
+                ? PretrainedModels.WithContentCrop(network, margin)
+                : throw new ArgumentException($"--content-crop changes a TorchSharp model's preprocessing; '{baseArgument}' is an {e.GetType().Name}."));
+        }
 
-            return PretrainedModels.WithPooling(network, parsed);
+        return embedder;
+
+        static IEmbedder Replace(IEmbedder old, Func<IEmbedder, IEmbedder> rebuild)
+        {
+            using (old)
+            {
+                return rebuild(old);
+            }
         }
     }
 

@@ -187,6 +187,11 @@ public sealed class ImageLoader
     {
         ImagePreprocessing p = Preprocessing;
         DecodedImage image = ImageDecoder.Decode(data, sourceName, p.Channels, p.Limits.MaxPixels, p.Background, _budget, out reservation);
+        if (p.ContentCropMargin is { } margin)
+        {
+            image = ContentCrop.Apply(image, p.Background, margin);
+        }
+
         float[] values = p.Resize == ResizeMode.CenterCrop
             ? CenterCrop.Apply(image, p.Width, p.Height, p.CropFraction)
             : ImageResampler.Resize(image.Pixels, image.Channels, image.Width, image.Height, p.Width, p.Height);

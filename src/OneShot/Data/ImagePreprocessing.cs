@@ -4,7 +4,7 @@ namespace OneShot.Data;
 
 /// <summary>
 /// How an image file becomes a model input: alpha composited on <see cref="Background"/>, colour mode,
-/// antialiased resize (or resize and centre crop, <see cref="Resize"/>) to <see cref="Width"/> x <see cref="Height"/>,
+/// optionally cut to its content (<see cref="ContentCropMargin"/>), antialiased resize (or resize and centre crop, <see cref="Resize"/>) to <see cref="Width"/> x <see cref="Height"/>,
 /// optional inversion, then the channel order (<see cref="ChannelOrder"/>), the value range (<see cref="Range"/>), an
 /// optional per-pixel <see cref="MeanImage"/> subtracted, and per-channel normalisation <c>(x - Mean[c]) / Std[c]</c>.
 /// Presets for common pretrained models are in <see cref="PreprocessingPresets"/>.
@@ -22,6 +22,7 @@ public sealed record ImagePreprocessing
     private readonly float[] _std = [1f];
     private readonly ImageLimits _limits = ImageLimits.Default;
     private readonly float _cropFraction = 1f;
+    private readonly float? _contentCropMargin;
 
     /// <summary>Grayscale (1 channel) or RGB (3 channels). Default: grayscale.</summary>
     public ColorMode Color { get; init; } = ColorMode.Grayscale;
@@ -80,6 +81,19 @@ public sealed record ImagePreprocessing
     public RgbColor Background { get; init; } = RgbColor.White;
 
     /// <summary>
+    /// When set, each image is first cut to its content and centred on a square of <see cref="Background"/> with this
+    /// share of the side as the margin on each side (0 to 0.45; 1/32 keeps 2 of 64 pixels), before the resize. Content
+    /// is every pixel that differs from <see cref="Background"/> by more than 1/16 in some channel after compositing,
+    /// so a transparent border, or a plain background of that colour, is cut. Icons, emoji, logos and product cut-outs
+    /// drawn at different sizes and offsets then line up; a blank image is left as it is. Null (default) for none.
+    /// </summary>
+    public float? ContentCropMargin
+    {
+        get => _contentCropMargin;
+        init => _contentCropMargin = value is null or (>= 0f and <= 0.45f) ? value : throw new ArgumentOutOfRangeException(nameof(ContentCropMargin), value, "ContentCropMargin must be null (no crop) or in [0, 0.45].");
+    }
+
+    /// <summary>
     /// A per-pixel mean subtracted after the channel order and range are applied and before <see cref="Mean"/>
     /// and <see cref="Std"/>; null (default) for none. Its size must be <see cref="Channels"/> x <see cref="Height"/> x <see cref="Width"/>.
     /// </summary>
@@ -130,6 +144,11 @@ public sealed record ImagePreprocessing
         if (Range != PixelRange.ZeroToOne)
         {
             text += $";range={Range}";
+        }
+
+        if (ContentCropMargin is { } margin)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $";content-crop={margin:R}");
         }
 
         if (Resize != ResizeMode.Stretch)

@@ -68,6 +68,10 @@ internal static class ModelJsonValidator
         InRange(path, "preprocessing.height", p.Height, MinInputSize, MaxInputSize, " pixels");
         PerChannel(path, "preprocessing.mean", p.Mean, channels, p.Color, -MaxAbsMean, MaxAbsMean);
         PerChannel(path, "preprocessing.std", p.Std, channels, p.Color, MinStd, MaxStd);
+        if (p.ContentCropMargin is { } margin && !(margin is >= 0f and <= 0.45f))
+        {
+            throw Invalid(path, "preprocessing.contentCropMargin", margin, "a margin from 0 to 0.45 of the side");
+        }
     }
 
     /// <summary>Checks that <paramref name="value"/> lies in [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -27,6 +27,7 @@ internal static class PreprocessingCodec
         Range = p.Range == PixelRange.ZeroTo255 ? "0-255" : null,
         Resize = p.Resize == ResizeMode.CenterCrop ? "center-crop" : null,
         CropFraction = p.Resize == ResizeMode.CenterCrop ? p.CropFraction : null,
+        ContentCropMargin = p.ContentCropMargin,
         Background = p.Background == RgbColor.White ? null : p.Background.ToString(),
         MeanImage = p.MeanImage is { } m
             ? new MeanImageJson { File = MeanImageFileName(m.Sha256), Shape = [m.Channels, m.Height, m.Width], Bytes = 4L * m.Values.Count, Sha256 = m.Sha256 }
@@ -84,6 +85,7 @@ internal static class PreprocessingCodec
             _ => throw new ArgumentException($"preprocessing.resize is '{json.Resize}'; expected 'stretch' or 'center-crop'."),
         },
         CropFraction = json.CropFraction ?? 1f,
+        ContentCropMargin = json.ContentCropMargin,
         Background = json.Background is null ? RgbColor.White : ParseColor(json.Background),
         MeanImage = json.MeanImage is null ? null : ReadMeanImage(json.MeanImage, directory, metadataPath),
         Limits = LimitsFromJson(json.Limits),

@@ -33,6 +33,9 @@ internal sealed record PreprocessingJson
     /// <summary>The centre crop's fraction, or null (1) for a plain resize.</summary>
     public float? CropFraction { get; init; }
 
+    /// <summary><see cref="Data.ImagePreprocessing.ContentCropMargin"/>; absent when images are not cut to their content.</summary>
+    public float? ContentCropMargin { get; init; }
+
     /// <summary>The background colour <c>#rrggbb</c>, or null for white.</summary>
     public string? Background { get; init; }
 

@@ -77,7 +77,20 @@ public static class PretrainedModels
     {
         var resnet = source.Options.Backbone as ResNet18Options
             ?? throw new ArgumentException($"A pooling applies to ResNet-18 embedders; this one is {source.Architecture}.", nameof(source));
-        var target = Embedder.Create(source.Options with { Backbone = resnet with { Pooling = pooling } });
+        return Rebuilt(source, source.Options with { Backbone = resnet with { Pooling = pooling } });
+    }
+
+    /// <summary>
+    /// A new embedder with <paramref name="source"/>'s weights and options whose images are first cut to their content
+    /// (<see cref="ImagePreprocessing.ContentCropMargin"/> = <paramref name="margin"/>); <paramref name="source"/> is not changed.
+    /// </summary>
+    internal static Embedder WithContentCrop(Embedder source, float margin) =>
+        Rebuilt(source, source.Options with { Preprocessing = source.Options.Preprocessing with { ContentCropMargin = margin } });
+
+    /// <summary>A new embedder built from <paramref name="options"/> holding <paramref name="source"/>'s weights.</summary>
+    private static Embedder Rebuilt(Embedder source, EmbedderOptions options)
+    {
+        var target = Embedder.Create(options);
         try
         {
             using (torch.no_grad())

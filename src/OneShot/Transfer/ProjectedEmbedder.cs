@@ -37,6 +37,9 @@ public sealed class ProjectedEmbedder : IEmbedder
 
     /// <summary>The format version written when the projection centres its input or re-pools its base (older readers must refuse it).</summary>
     private const int CenteredOrPooledFormatVersion = 3;
+
+    /// <summary>The format version written when the base's images are cut to their content (older readers must refuse it).</summary>
+    private const int ContentCropFormatVersion = 4;
     private readonly float[] _weight;
     private readonly Tensor _weightT;
     private readonly float[]? _mean;
@@ -244,8 +247,9 @@ public sealed class ProjectedEmbedder : IEmbedder
 
         string weightsFile = $"projection-{_weightsSha256[..16]}.bin";
         string metadataPath = Path.Combine(folder, MetadataFileName);
+        float? contentCrop = Base is Embedder network ? network.Preprocessing.ContentCropMargin : null;
         if (File.Exists(metadataPath) && ReadJson(metadataPath) is var existing
-            && (existing.Weights.File != weightsFile || existing.InputMean?.Sha256 != _meanSha256))
+            && (existing.Weights.File != weightsFile || existing.InputMean?.Sha256 != _meanSha256 || existing.BaseContentCropMargin != contentCrop))
         {
             throw new IOException($"'{folder}' already holds a different projection; choose another folder (nothing was overwritten).");
         }
@@ -272,9 +276,12 @@ public sealed class ProjectedEmbedder : IEmbedder
             : null;
         var json = new ProjectionJson
         {
-            FormatVersion = mean is not null || pooling is not null ? CenteredOrPooledFormatVersion : tuned is null ? FormatVersion : TunedFormatVersion,
+            FormatVersion = contentCrop is not null ? ContentCropFormatVersion
+                : mean is not null || pooling is not null ? CenteredOrPooledFormatVersion
+                : tuned is null ? FormatVersion : TunedFormatVersion,
             InputMean = mean,
             BasePooling = pooling,
+            BaseContentCropMargin = contentCrop,
             Base = baseReference,
             BaseArchitecture = Base.Architecture,
             BaseWeightsSha256 = _untunedBaseSha256 ?? Base.GetFingerprint().WeightsSha256,
@@ -372,6 +379,18 @@ public sealed class ProjectedEmbedder : IEmbedder
                 var pooled = PretrainedModels.WithPooling(network, pooling);
                 baseEmbedder.Dispose();
                 baseEmbedder = pooled;
+            }
+
+            if (json.BaseContentCropMargin is { } margin)
+            {
+                if (baseEmbedder is not Embedder network || margin is not (>= 0f and <= 0.45f))
+                {
+                    throw new ModelFormatException(path, $"Projection '{folder}' cuts its base's images to their content (margin {margin}), which needs a TorchSharp model and a margin from 0 to 0.45; '{reference}' loaded as {baseEmbedder.GetType().Name}.");
+                }
+
+                var cropped = PretrainedModels.WithContentCrop(network, margin);
+                baseEmbedder.Dispose();
+                baseEmbedder = cropped;
             }
 
             if (baseEmbedder.EmbeddingSize != json.InputSize)
@@ -539,16 +558,18 @@ public sealed class ProjectedEmbedder : IEmbedder
         }
 
         bool centredOrPooled = json.InputMean is not null || json.BasePooling is not null;
+        bool cropped = json.BaseContentCropMargin is not null;
         bool known = json.FormatVersion switch
         {
-            FormatVersion => json.TunedBase is null && !centredOrPooled,
-            TunedFormatVersion => json.TunedBase is not null && !centredOrPooled,
-            CenteredOrPooledFormatVersion => centredOrPooled,
+            FormatVersion => json.TunedBase is null && !centredOrPooled && !cropped,
+            TunedFormatVersion => json.TunedBase is not null && !centredOrPooled && !cropped,
+            CenteredOrPooledFormatVersion => centredOrPooled && !cropped,
+            ContentCropFormatVersion => cropped,
             _ => false,
         };
         if (!known)
         {
-            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}{(json.TunedBase is null ? "" : " with tuned base blocks")}{(centredOrPooled ? " with an input mean or base pooling" : "")}; this OneShot reads version {FormatVersion}, {TunedFormatVersion} with tuned base blocks, and {CenteredOrPooledFormatVersion} with an input mean or base pooling.");
+            throw new ModelFormatException(path, $"Projection metadata '{path}' has format version {json.FormatVersion}{(json.TunedBase is null ? "" : " with tuned base blocks")}{(centredOrPooled ? " with an input mean or base pooling" : "")}{(cropped ? " with a base content crop" : "")}; this OneShot reads version {FormatVersion}, {TunedFormatVersion} with tuned base blocks, {CenteredOrPooledFormatVersion} with an input mean or base pooling, and {ContentCropFormatVersion} with a base content crop.");
         }
 
         if (string.IsNullOrEmpty(json.Base))

@@ -36,6 +36,9 @@ internal sealed record ProjectionJson
     /// <summary>Version 3: the ResNet-18 stage pooling applied to the base after loading (<see cref="Embeddings.StagePooling.FormatList"/>), e.g. <c>layer3:4</c>.</summary>
     public string? BasePooling { get; init; }
 
+    /// <summary>Version 4: the base's images are first cut to their content with this margin (<see cref="Data.ImagePreprocessing.ContentCropMargin"/>).</summary>
+    public float? BaseContentCropMargin { get; init; }
+
     /// <summary>Free text.</summary>
     public string? Description { get; init; }
 

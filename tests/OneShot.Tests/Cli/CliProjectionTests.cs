@@ -146,6 +146,9 @@ public sealed class CliProjectionTests : IDisposable
         (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--center", "--tune-blocks", "1", "--out", output);
         code.Should().Be(ExitCodes.Usage);
         error.Should().Contain("--center needs fixed base embeddings");
+        (code, _, error) = CliRunner.Invoke("train-projection", "--base", Base, "--emoji", Path.Combine(_dir, "missing"), "--content-crop", "0.5", "--out", output);
+        code.Should().Be(ExitCodes.Usage);
+        error.Should().Contain("--content-crop must be a margin from 0 to 0.45 of the side; got 0.5");
         Directory.Exists(output).Should().BeFalse();
     }
 
