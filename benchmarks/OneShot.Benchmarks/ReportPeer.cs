@@ -76,9 +76,12 @@ internal sealed class ReportPeer : IDisposable
             ["repeats"] = calls,
         }));
 
-    /// <summary>Seconds of each of <paramref name="steps"/> prototypical training steps (after one warm-up step).</summary>
-    public double[] Train(int steps, int way, int shot, int query) =>
-        Seconds(Ask(new JsonObject { ["cmd"] = "train", ["steps"] = steps, ["way"] = way, ["shot"] = shot, ["query"] = query }));
+    /// <summary>
+    /// Seconds of each of <paramref name="steps"/> prototypical training steps (after one warm-up step), the network and
+    /// batches in NCHW or, with <paramref name="channelsLast"/>, in <c>torch.channels_last</c>.
+    /// </summary>
+    public double[] Train(int steps, int way, int shot, int query, bool channelsLast = false) =>
+        Seconds(Ask(new JsonObject { ["cmd"] = "train", ["steps"] = steps, ["way"] = way, ["shot"] = shot, ["query"] = query, ["channels_last"] = channelsLast }));
 
     /// <summary>Seconds of each of <paramref name="repeats"/> file-to-label classifications of one image (Conv4-28).</summary>
     public double[] Classify(string path, int repeats) =>

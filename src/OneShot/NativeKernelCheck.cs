@@ -348,7 +348,7 @@ public static class NativeKernelCheck
     /// <summary>
     /// Runs <paramref name="n"/> with random weights and batch-norm statistics, as OneShot does, against the same
     /// network in float64: the inference path (<see cref="Embeddings.Embedder.Embed"/>), then the training path's
-    /// forward and backward pass (<see cref="Embeddings.Embedder.Forward"/>'s module, the output and every parameter's
+    /// forward and backward pass (<see cref="Embeddings.Embedder.Forward"/>'s network with its channels-last input, the output and every parameter's
     /// gradient), both in evaluation mode. Returns the two worst relative errors.
     /// </summary>
     private static (double Inference, double Training) RunNetwork(NetworkCase n, ulong seed)
@@ -411,7 +411,7 @@ public static class NativeKernelCheck
         // Gradients in evaluation mode: training-mode batch norm over a batch of two turns float32 rounding into
         // percent-level gradient differences on right kernels, which would hide nothing but prove nothing either.
         using var gradGuard = enable_grad();
-        var y32 = embedder.Network.forward(x);
+        var y32 = embedder.ForwardNetwork(x);
         var y64 = reference.Network.forward(x64);
         var gradient = randn(y64.shape, dtype: float64, generator: generator);
         y32.backward([gradient.to(float32)]);

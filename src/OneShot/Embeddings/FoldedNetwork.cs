@@ -175,12 +175,16 @@ internal sealed class FoldedNetwork : InferenceCopy
 
     /// <summary>
     /// The same values with NHWC strides (channels-last), which libtorch's CPU convolutions run faster on than NCHW
-    /// (measured in docs/PERFORMANCE.md). TorchSharp 0.107 has no memory-format argument, hence the permutes.
+    /// (measured in docs/PERFORMANCE.md). TorchSharp 0.107 has no memory-format argument, hence the copy to NHWC and
+    /// the explicit strides <c>[H·W·C, 1, W·C, C]</c>. Permuting back instead would lose the layout for one channel:
+    /// a <c>[N, H, W, 1]</c> tensor is already contiguous, so the permutes returned NCHW strides, and libtorch ran a
+    /// grayscale network's first convolution, and so every layer after it, in NCHW.
     /// </summary>
     internal static Tensor ChannelsLast(Tensor x)
     {
         using var nhwc = x.permute(0, 2, 3, 1).contiguous();
-        return nhwc.permute(0, 3, 1, 2);
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        return nhwc.as_strided([n, c, h, w], [h * w * c, 1, w * c, c]);
     }
 
     private Tensor Conv(Tensor x, int index)
