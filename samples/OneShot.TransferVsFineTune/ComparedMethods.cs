@@ -60,7 +60,7 @@ internal sealed class ComparedMethods : IDisposable
                     : null;
                 result.Items.Add(grid is not null
                     ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} grid projection",
-                        $"transfer + metric learning: the frozen network's {grid} grid features{(projection.GetInputMean() is null ? "" : ", centred,")} projected episodically, then prototypes")
+                        $"transfer + metric learning: the frozen network's {grid} grid features{(projection.Preprocessing.ContentCropMargin is null ? "" : " of images cut to content")}{(projection.GetInputMean() is null ? "" : ", centred,")} projected episodically, then prototypes")
                     : projection.HasTunedBase
                     ? new EmbeddingMethod(projection, new PrototypeClassifierOptions { Metric = DistanceMetric.Cosine }, $"{row} episodic fine-tune",
                         "transfer + metric learning: the last blocks and a projection fine-tuned episodically on other classes, then prototypes")

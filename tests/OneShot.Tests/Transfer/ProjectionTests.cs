@@ -222,8 +222,9 @@ public sealed class ProjectionTests : IDisposable
     [Fact]
     public void ShippedEmojiGridModel_RepoolsAFreshImportOfItsBaseAndCentres()
     {
-        // models/emoji-resnet18-grid: a centred projection of the same base re-pooled at layer3:4. The folder names the
-        // base and its pooling; a fresh import must match the recorded weights and give 4,096-d grid features.
+        // models/emoji-resnet18-grid: a centred projection of the same base re-pooled at layer3:4, on images cut to their
+        // content. The folder names the base, its pooling and its crop; a fresh import must match the recorded weights,
+        // give 4,096-d grid features and decode files with the crop.
         string folder = Path.Combine(TestPaths.RepoRoot, "models", "emoji-resnet18-grid");
         var info = ProjectedEmbedder.ReadInfo(folder);
         (info.Base, info.InputSize).Should().Be((PretrainedModels.ImageNetResNet18Name, 4096));
@@ -238,6 +239,8 @@ public sealed class ProjectionTests : IDisposable
 
         features.shape.Should().Equal(2, 4096);
         ((Embedder)grid.Base).Options.Backbone.Should().BeOfType<ResNet18Options>().Which.Pooling.Should().Equal(StagePooling.ParseList("layer3:4"));
+        grid.Preprocessing.ContentCropMargin.Should().Be(0.03125f);
+        grid.Base.Preprocessing.ContentCropMargin.Should().Be(0.03125f);
         embedded.shape.Should().Equal(2, info.OutputSize);
         (embedded - expected).abs().max().item<float>().Should().BeLessThan(1e-5f);
     }
