@@ -25,6 +25,7 @@ internal static class ImportOnnxCommand
         var imagenet = new Option<bool>("--imagenet-resnet18") { Description = "Import ML.NET's ImageNet ResNet-18 from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (NuGet cache, else downloaded and verified)." };
         var offline = new Option<bool>("--offline") { Description = "With --imagenet-resnet18: fail instead of downloading when the package is not in the NuGet cache." };
         var pooling = new Option<string?>("--pooling") { Description = "What the embedding is made of: stage outputs average-pooled on a grid, e.g. layer3:4 (layer3 on 4x4 cells, 4,096 values) or layer3:3,layer4:2; default layer4:1, ResNet-18's own 512-value global average. A grid keeps where features are: better for drawings of one subject by different artists (emoji), worse for subjects that move about the frame." };
+        var contentCrop = BackboneArguments.ContentCropOption("in model.json");
         var feed = new Option<string?>("--feed") { Description = "With --imagenet-resnet18: the NuGet flat-container URL to download from (default nuget.org)." };
 
         var command = new Command("import-onnx", "Import an ONNX ResNet-18-shaped model (weights mapped by graph structure) as a OneShot model folder.");
@@ -36,11 +37,13 @@ internal static class ImportOnnxCommand
         command.Options.Add(offline);
         command.Options.Add(feed);
         command.Options.Add(pooling);
+        command.Options.Add(contentCrop);
         command.SetAction(result => ExitCodes.Run(() =>
         {
             string outFolder = result.GetValue(output)!;
             string? path = result.GetValue(file);
             var stages = BackboneArguments.ParsePooling(result.GetValue(pooling));
+            float? margin = BackboneArguments.ParseContentCrop(result.GetValue(contentCrop));
 
             OnnxImportReport report;
             if (result.GetValue(imagenet))
@@ -56,6 +59,7 @@ internal static class ImportOnnxCommand
                     AllowDownload = !result.GetValue(offline),
                     FlatContainer = feedUrl is null ? null : new Uri(feedUrl.EndsWith('/') ? feedUrl : feedUrl + "/"),
                     Pooling = stages,
+                    ContentCropMargin = margin,
                     Progress = new Progress<DownloadProgress>(p => Console.Error.Write($"\r{p.FileName}: {p.BytesReceived / 1048576.0:F1} MB")),
                 };
                 string downloads = Path.Combine(Path.GetTempPath(), "oneshot-nuget-downloads");
@@ -77,8 +81,8 @@ internal static class ImportOnnxCommand
                 };
                 using var imported = OnnxImport.CreateResNet18(path, preprocessing, DeviceChoice.Cpu);
                 report = OnnxImport.LoadResNet18(imported, path);
-                using var pooled = stages is null ? null : PretrainedModels.WithPooling(imported, stages);
-                ModelFile.Save(pooled ?? imported, outFolder, $"Imported from ONNX '{Path.GetFileName(path)}' ({report.Producer}).", new Dictionary<string, string> { ["source"] = Path.GetFileName(path) });
+                using var adapted = stages is null && margin is null ? null : PretrainedModels.Adapted(imported, stages, margin);
+                ModelFile.Save(adapted ?? imported, outFolder, $"Imported from ONNX '{Path.GetFileName(path)}' ({report.Producer}).", new Dictionary<string, string> { ["source"] = Path.GetFileName(path) });
             }
 
             var metadata = ModelFile.ReadMetadata(outFolder);

@@ -34,7 +34,7 @@ internal static class TrainProjectionCommand
         var tailLr = new Option<double>("--tail-lr") { Description = "Adam learning rate of the tuned blocks.", DefaultValueFactory = _ => 1e-4 };
         var tailWeightDecay = new Option<double>("--tail-weight-decay") { Description = "Adam L2 weight decay of the tuned blocks.", DefaultValueFactory = _ => 0 };
         var center = new Option<bool>("--center") { Description = "Subtract the training embeddings' mean before projecting (stored with the projection; a shorter --size then starts at the principal directions of the centred embeddings). Not with --tune-blocks." };
-        var contentCrop = new Option<float?>("--content-crop") { Description = "Cut every image to its content first (transparent or background-coloured border), centred with this margin per side (0-0.45 of the side; 0.03125 keeps 2 of 64 pixels); stored with the projection. For icons, emoji, logos, cut-outs." };
+        var contentCrop = BackboneArguments.ContentCropOption("with the projection");
         var pooling = new Option<string?>("--pooling") { Description = "Re-pool a ResNet-18 base first, e.g. layer3:4 or layer3:3,layer4:2 (stage:grid, as import-onnx --pooling); stored with the projection, so a base named imagenet-resnet18 stays a name." };
         var seed = new Option<int>("--seed") { Description = "Random seed (augmentation and episodes).", DefaultValueFactory = _ => 1 };
         var cache = new Option<string?>("--features-cache") { Description = "Folder to keep the embedded training images in (keyed by base, data, split, augmentation and seed) so later runs skip embedding." };
@@ -74,11 +74,7 @@ internal static class TrainProjectionCommand
 
             string baseArgument = result.GetValue(baseModel)!;
             string? poolingText = result.GetValue(pooling);
-            float? margin = result.GetValue(contentCrop);
-            if (margin is not null and not (>= 0f and <= 0.45f))
-            {
-                throw new ArgumentException($"--content-crop must be a margin from 0 to 0.45 of the side; got {margin}.");
-            }
+            float? margin = BackboneArguments.ParseContentCrop(result.GetValue(contentCrop));
 
             using var embedder = LoadBase(baseArgument, poolingText, margin);
             Func<Tensor, Tensor> features = images => embedder.Embed(images);

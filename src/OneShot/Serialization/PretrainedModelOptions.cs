@@ -7,6 +7,7 @@ namespace OneShot.Serialization;
 public sealed record PretrainedModelOptions
 {
     private readonly IReadOnlyList<StagePooling>? _pooling;
+    private readonly float? _contentCropMargin;
 
     /// <summary>The NuGet packages folder searched first; null for <c>NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>.</summary>
     public string? NuGetPackagesFolder { get; init; }
@@ -38,5 +39,18 @@ public sealed record PretrainedModelOptions
     {
         get => _pooling;
         init => _pooling = value is null ? null : StagePooling.Validate(value);
+    }
+
+    /// <summary>
+    /// Cut every image to its content before the model's preprocessing (<see cref="Data.ImagePreprocessing.ContentCropMargin"/>:
+    /// the margin kept on each side, 0 to 0.45 of it); null for no crop. For icons, emoji, logos and cut-outs drawn at
+    /// different sizes on a plain or transparent background. As with <see cref="Pooling"/>, the cached model folder is
+    /// the same either way; only the returned embedder (or the imported folder's <c>model.json</c>) differs.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The margin is outside [0, 0.45].</exception>
+    public float? ContentCropMargin
+    {
+        get => _contentCropMargin;
+        init => _contentCropMargin = value is null or (>= 0f and <= 0.45f) ? value : throw new ArgumentOutOfRangeException(nameof(ContentCropMargin), value, "ContentCropMargin must be null (no crop) or in [0, 0.45].");
     }
 }

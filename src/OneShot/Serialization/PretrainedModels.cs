@@ -53,18 +53,21 @@ public static class PretrainedModels
         string modelFolder = Path.Combine(cacheFolder, ImageNetResNet18Name);
         if (!File.Exists(Path.Combine(modelFolder, ModelFile.MetadataFileName)))
         {
-            await ImportImageNetResNet18Async(modelFolder, Path.Combine(cacheFolder, "downloads"), options, cancellationToken).ConfigureAwait(false);
+            // The cache holds the network as published: a pooling or crop asked for now must not become every later
+            // caller's default.
+            var plain = options with { Pooling = null, ContentCropMargin = null };
+            await ImportImageNetResNet18Async(modelFolder, Path.Combine(cacheFolder, "downloads"), plain, cancellationToken).ConfigureAwait(false);
         }
 
         var embedder = ModelFile.Load(modelFolder, options.Device);
-        if (options.Pooling is null)
+        if (options.Pooling is null && options.ContentCropMargin is null)
         {
             return embedder;
         }
 
         using (embedder)
         {
-            return WithPooling(embedder, options.Pooling);
+            return Adapted(embedder, options.Pooling, options.ContentCropMargin);
         }
     }
 
@@ -73,19 +76,36 @@ public static class PretrainedModels
     /// <paramref name="pooling"/> (the weights do not depend on it); <paramref name="source"/> is not changed.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="source"/> is not a ResNet-18.</exception>
-    internal static Embedder WithPooling(Embedder source, IReadOnlyList<StagePooling> pooling)
-    {
-        var resnet = source.Options.Backbone as ResNet18Options
-            ?? throw new ArgumentException($"A pooling applies to ResNet-18 embedders; this one is {source.Architecture}.", nameof(source));
-        return Rebuilt(source, source.Options with { Backbone = resnet with { Pooling = pooling } });
-    }
+    internal static Embedder WithPooling(Embedder source, IReadOnlyList<StagePooling> pooling) => Adapted(source, pooling, null);
 
     /// <summary>
     /// A new embedder with <paramref name="source"/>'s weights and options whose images are first cut to their content
     /// (<see cref="ImagePreprocessing.ContentCropMargin"/> = <paramref name="margin"/>); <paramref name="source"/> is not changed.
     /// </summary>
-    internal static Embedder WithContentCrop(Embedder source, float margin) =>
-        Rebuilt(source, source.Options with { Preprocessing = source.Options.Preprocessing with { ContentCropMargin = margin } });
+    internal static Embedder WithContentCrop(Embedder source, float margin) => Adapted(source, null, margin);
+
+    /// <summary>
+    /// A new embedder with <paramref name="source"/>'s weights and options, the ResNet-18 pooling replaced when
+    /// <paramref name="pooling"/> is given and the content crop when <paramref name="margin"/> is; <paramref name="source"/> is not changed.
+    /// </summary>
+    /// <exception cref="ArgumentException">A pooling is given and <paramref name="source"/> is not a ResNet-18.</exception>
+    internal static Embedder Adapted(Embedder source, IReadOnlyList<StagePooling>? pooling, float? margin)
+    {
+        var options = source.Options;
+        if (pooling is not null)
+        {
+            var resnet = options.Backbone as ResNet18Options
+                ?? throw new ArgumentException($"A pooling applies to ResNet-18 embedders; this one is {source.Architecture}.", nameof(source));
+            options = options with { Backbone = resnet with { Pooling = pooling } };
+        }
+
+        if (margin is not null)
+        {
+            options = options with { Preprocessing = options.Preprocessing with { ContentCropMargin = margin } };
+        }
+
+        return Rebuilt(source, options);
+    }
 
     /// <summary>A new embedder built from <paramref name="options"/> holding <paramref name="source"/>'s weights.</summary>
     private static Embedder Rebuilt(Embedder source, EmbedderOptions options)
@@ -136,8 +156,8 @@ public static class PretrainedModels
         string onnx = Path.Combine(packageFolder, ResNet18Entry);
         using var imported = OnnxImport.CreateResNet18(onnx, PreprocessingPresets.CntkResNet18(meanImage), DeviceChoice.Cpu);
         var report = OnnxImport.LoadResNet18(imported, onnx);
-        using var pooled = options.Pooling is null ? null : WithPooling(imported, options.Pooling);
-        var embedder = pooled ?? imported;
+        using var adapted = options.Pooling is null && options.ContentCropMargin is null ? null : Adapted(imported, options.Pooling, options.ContentCropMargin);
+        var embedder = adapted ?? imported;
         ModelFile.Save(
             embedder,
             modelFolder,

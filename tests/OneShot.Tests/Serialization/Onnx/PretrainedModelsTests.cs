@@ -87,6 +87,46 @@ public sealed class PretrainedModelsTests : IDisposable
     }
 
     [Fact]
+    public void ImageNetResNet18_FirstAskedWithAGridAndACrop_CachesThePlainNetworkForLaterCallers()
+    {
+        // The first call builds the cache folder; its pooling and crop are the caller's, not the cache's.
+        string packages = Path.GetDirectoryName(Path.GetDirectoryName(CntkResNet18Package.Root))!;
+        var options = new PretrainedModelOptions { NuGetPackagesFolder = packages, AllowDownload = false, Device = DeviceChoice.Cpu };
+        using (var grid = PretrainedModels.ImageNetResNet18(_root, options with { Pooling = StagePooling.ParseList("layer3:4"), ContentCropMargin = 0.03125f }))
+        {
+            grid.EmbeddingSize.Should().Be(4096);
+            grid.Preprocessing.ContentCropMargin.Should().Be(0.03125f);
+        }
+
+        var cached = ModelFile.ReadMetadata(Path.Combine(_root, PretrainedModels.ImageNetResNet18Name)).Options;
+        cached.Backbone.Should().BeOfType<ResNet18Options>().Which.Pooling.Should().Equal(StagePooling.Default);
+        cached.Preprocessing.ContentCropMargin.Should().BeNull();
+        using var plain = PretrainedModels.ImageNetResNet18(_root, options);
+        plain.EmbeddingSize.Should().Be(512);
+        plain.Preprocessing.ContentCropMargin.Should().BeNull();
+        FluentActions.Invoking(() => options with { ContentCropMargin = 0.5f }).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ContentCropMargin*[0, 0.45]*");
+    }
+
+    [Fact]
+    public void ImportOnnxCommand_ContentCrop_StoresTheMarginAndRefusesOneOutOfRange()
+    {
+        string output = Path.Combine(_root, "cropped");
+        var (code, stdout, stderr) = CliRunner.Invoke(
+            "import-onnx", CntkResNet18Package.ModelPath, "--out", output, "--preset", "cntk-resnet18", "--pooling", "layer3:2", "--content-crop", "0.0625");
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("content-crop=0.0625");
+        var options = ModelFile.ReadMetadata(output).Options;
+        options.Preprocessing.ContentCropMargin.Should().Be(0.0625f);
+        options.Backbone.Should().BeOfType<ResNet18Options>().Which.Pooling.Should().Equal(StagePooling.ParseList("layer3:2"));
+
+        (code, _, stderr) = CliRunner.Invoke("import-onnx", CntkResNet18Package.ModelPath, "--out", Path.Combine(_root, "bad"), "--content-crop", "0.5");
+        code.Should().Be(1);
+        stderr.Should().Contain("--content-crop must be a margin from 0 to 0.45 of the side; got 0.5");
+        Directory.Exists(Path.Combine(_root, "bad")).Should().BeFalse();
+    }
+
+    [Fact]
     public void ImportOnnxCommand_CntkFileWithPreset_SavesAModelThatEmbedsLikeTheDirectImport()
     {
         string output = Path.Combine(_root, "cntk");
