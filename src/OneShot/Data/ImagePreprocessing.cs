@@ -90,8 +90,13 @@ public sealed record ImagePreprocessing
     public float? ContentCropMargin
     {
         get => _contentCropMargin;
-        init => _contentCropMargin = value is null or (>= 0f and <= 0.45f) ? value : throw new ArgumentOutOfRangeException(nameof(ContentCropMargin), value, "ContentCropMargin must be null (no crop) or in [0, 0.45].");
+        init => _contentCropMargin = CheckContentCropMargin(value);
     }
+
+    /// <summary><paramref name="value"/> when it is a valid <see cref="ContentCropMargin"/> (null, or 0 to 0.45).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The margin is outside [0, 0.45].</exception>
+    internal static float? CheckContentCropMargin(float? value) =>
+        value is null or (>= 0f and <= 0.45f) ? value : throw new ArgumentOutOfRangeException(nameof(ContentCropMargin), value, "ContentCropMargin must be null (no crop) or in [0, 0.45].");
 
     /// <summary>
     /// A per-pixel mean subtracted after the channel order and range are applied and before <see cref="Mean"/>

@@ -51,6 +51,6 @@ public sealed record PretrainedModelOptions
     public float? ContentCropMargin
     {
         get => _contentCropMargin;
-        init => _contentCropMargin = value is null or (>= 0f and <= 0.45f) ? value : throw new ArgumentOutOfRangeException(nameof(ContentCropMargin), value, "ContentCropMargin must be null (no crop) or in [0, 0.45].");
+        init => _contentCropMargin = Data.ImagePreprocessing.CheckContentCropMargin(value);
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace OneShot.Tests.Embeddings;
 
-/// <summary>Options of <see cref="ThreadProbeBackbone"/>; <see cref="Probe"/> receives (batch, thread count) on every forward pass.</summary>
+/// <summary>A <see cref="ProbeBackbone"/> whose <see cref="Probe"/> receives (batch, libtorch's intra-op thread count) on every forward pass.</summary>
 internal sealed record ThreadProbeBackboneOptions : BackboneOptions
 {
     public Action<long, int>? Probe { get; init; }
@@ -15,5 +15,6 @@ internal sealed record ThreadProbeBackboneOptions : BackboneOptions
 
     public override string ToCanonicalString() => "probe";
 
-    public override nn.Module<Tensor, Tensor> Build(int inChannels) => new ThreadProbeBackbone(inChannels, Probe);
+    public override nn.Module<Tensor, Tensor> Build(int inChannels) =>
+        new ProbeBackbone(inChannels, Probe is null ? null : input => Probe(input.shape[0], get_num_threads()));
 }

@@ -5,18 +5,19 @@ using static TorchSharp.torch;
 namespace OneShot.Tests.Embeddings;
 
 /// <summary>
-/// A backbone (1x1 convolution, global average pooling) whose forward pass reports libtorch's intra-op thread count
-/// on the calling thread, so a test sees which count <see cref="OneShot.Embeddings.Embedder.Embed"/> ran with.
+/// A backbone (1x1 convolution, global average pooling) that shows every input to a probe before running, so a test
+/// sees what <see cref="OneShot.Embeddings.Embedder"/> ran it with (<see cref="ThreadProbeBackboneOptions"/>: the
+/// thread count; <see cref="StrideProbeBackboneOptions"/>: the memory layout).
 /// </summary>
-internal sealed class ThreadProbeBackbone : nn.Module<Tensor, Tensor>
+internal sealed class ProbeBackbone : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // PyTorch field names.
     private readonly Conv2d conv;
 #pragma warning restore IDE1006
-    private readonly Action<long, int>? _probe;
+    private readonly Action<Tensor>? _probe;
 
-    public ThreadProbeBackbone(int inChannels, Action<long, int>? probe)
-        : base(nameof(ThreadProbeBackbone))
+    public ProbeBackbone(int inChannels, Action<Tensor>? probe)
+        : base(nameof(ProbeBackbone))
     {
         conv = nn.Conv2d(inChannels, 4, 1);
         _probe = probe;
@@ -25,7 +26,7 @@ internal sealed class ThreadProbeBackbone : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        _probe?.Invoke(input.shape[0], get_num_threads());
+        _probe?.Invoke(input);
         using var scope = NewDisposeScope();
         return conv.forward(input).mean([2, 3]).MoveToOuterDisposeScope();
     }
