@@ -20,12 +20,13 @@ internal static class CalibrateCommand
         var targetFar = new Option<double?>("--target-far") { Description = "Also fit the open-set threshold that accepts at most this fraction of unknown queries (e.g. 0.05)." };
         var unknownWay = new Option<int>("--unknown-way") { Description = "With --target-far: unknown classes per episode.", DefaultValueFactory = _ => 5 };
         var classifierArguments = new ClassifierArguments();
+        var tta = CliModels.TestTimeAugmentationOption();
 
         var command = new Command("calibrate", "Fit a model's softmax temperature (and open-set threshold) on held-out classes; stored in MODEL/calibration.json and used by default.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
         episodes.AddTo(command);
-        foreach (var option in new Option[] { model, split, targetFar, unknownWay })
+        foreach (var option in new Option[] { model, split, targetFar, unknownWay, tta })
         {
             command.Options.Add(option);
         }
@@ -38,8 +39,9 @@ internal static class CalibrateCommand
                 throw new ArgumentException("--model: calibrate writes calibration.json into a model folder; an .onnx file has none.");
             }
 
-            var classifier = classifierArguments.Resolve(result, new PrototypeClassifierOptions(), modelDir, "calibrate fits a classifier over embeddings.");
-            using var embedder = CliModels.Load(modelDir);
+            var augmentation = CliModels.ParseTestTimeAugmentation(result.GetValue(tta));
+            var classifier = classifierArguments.Resolve(result, new PrototypeClassifierOptions(), modelDir, "calibrate fits a classifier over embeddings.", augmentation?.ToString());
+            using var embedder = CliModels.Load(modelDir, augmentation);
             string splitName = result.GetValue(data.Data) is null && result.GetValue(data.FashionMnist) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
             var options = data.Protocol(result, dataset, episodes.Resolve(result, classifier));

@@ -57,7 +57,7 @@ internal sealed class ClassifierArguments
     /// <param name="fallback">The classifier to refine when <c>--classifier</c> is absent.</param>
     /// <param name="modelDir">The <c>--model</c> folder, where a Siamese head may come from; null when unknown.</param>
     /// <param name="finetuneHint">Why finetune is not available from this command, and what to use instead.</param>
-    public ClassifierOptions Resolve(ParseResult result, ClassifierOptions fallback, string? modelDir, string finetuneHint)
+    public ClassifierOptions Resolve(ParseResult result, ClassifierOptions fallback, string? modelDir, string finetuneHint, string? testTimeAugmentation = null)
     {
         string? name = result.GetValue(Classifier);
         ClassifierOptions options = name switch
@@ -87,13 +87,13 @@ internal sealed class ClassifierArguments
         }
         else if (modelDir is not null && Evaluation.ModelCalibration.Load(modelDir) is { } calibration)
         {
-            options = calibration.ApplyTo(options);
+            options = calibration.ApplyTo(options, testTimeAugmentation);
         }
 
         if (result.GetValue(UnknownFar) is { } far)
         {
-            var fitted = (modelDir is null ? null : Evaluation.ModelCalibration.Load(modelDir))?.UnknownThresholdFor(options, far)
-                ?? throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--unknown-far {far}: the model '{modelDir}' has no open-set threshold fitted for this rate and classifier; fit one with 'oneshot calibrate --model {modelDir} ... --target-far {far}'."));
+            var fitted = (modelDir is null ? null : Evaluation.ModelCalibration.Load(modelDir))?.UnknownThresholdFor(options, far, testTimeAugmentation)
+                ?? throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--unknown-far {far}: the model '{modelDir}' has no open-set threshold fitted for this rate and classifier{(testTimeAugmentation is null ? "" : $" with --tta {testTimeAugmentation}")}; fit one with 'oneshot calibrate --model {modelDir} ... --target-far {far}{(testTimeAugmentation is null ? "" : $" --tta {testTimeAugmentation}")}'."));
             options = options with { UnknownThreshold = fitted.Threshold };
         }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using OneShot.Embeddings;
 using OneShot.Onnx;
 using OneShot.Serialization;
@@ -13,6 +14,24 @@ internal static class CliModels
 
     /// <summary>Where pretrained models named on the command line (<c>imagenet-resnet18</c>) are built and kept.</summary>
     public static string PretrainedCache => PretrainedModels.DefaultCacheFolder;
+
+    /// <summary>The <c>--tta</c> option of the commands that measure a model (evaluate, calibrate).</summary>
+    public static Option<string?> TestTimeAugmentationOption() => new("--tta")
+    {
+        Description = "Test-time augmentation: embed every image in several views and average them: none (default), shifts4 (the image and its 4 one-pixel shifts: 5 passes) or shifts8 (the 3x3 neighbourhood: 9 passes). Calibration is kept per setting.",
+    };
+
+    /// <summary>The test-time augmentation <c>--tta</c> names, or null for none; checked before anything is loaded.</summary>
+    /// <exception cref="ArgumentException">Not a preset's name.</exception>
+    public static TestTimeAugmentation? ParseTestTimeAugmentation(string? name) =>
+        name is null ? null : TestTimeAugmentation.Parse(name, "--tta");
+
+    /// <summary><see cref="Load(string)"/>, its embeddings averaged over <paramref name="augmentation"/> when given.</summary>
+    public static IEmbedder Load(string path, TestTimeAugmentation? augmentation)
+    {
+        var embedder = Load(path);
+        return augmentation is null ? embedder : new AugmentedEmbedder(embedder, augmentation);
+    }
 
     /// <summary>
     /// Loads the embedder at <paramref name="path"/>: a model folder, a projection folder (with its base), an

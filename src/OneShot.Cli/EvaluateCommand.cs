@@ -23,12 +23,13 @@ internal static class EvaluateCommand
         var unknownWay = new Option<int>("--unknown-way") { Description = "Open set: also run episodes with this many extra classes whose queries are unknowns, and report AUROC (and FAR/FRR with --unknown-far).", DefaultValueFactory = _ => 0 };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
         var classifierArguments = new ClassifierArguments();
+        var tta = CliModels.TestTimeAugmentationOption();
 
         var command = new Command("evaluate", "Measure few-shot accuracy of a model on unseen classes, with a 95% confidence interval.");
         data.AddTo(command);
         classifierArguments.AddTo(command);
         episodes.AddTo(command);
-        foreach (var option in new Option[] { model, split, withinAlphabet, reliability, unknownWay, json, sheet })
+        foreach (var option in new Option[] { model, split, withinAlphabet, reliability, unknownWay, json, sheet, tta })
         {
             command.Options.Add(option);
         }
@@ -41,12 +42,14 @@ internal static class EvaluateCommand
                 ContactSheet.CheckPath(sheetPath);
             }
 
+            var augmentation = CliModels.ParseTestTimeAugmentation(result.GetValue(tta));
             var classifier = classifierArguments.Resolve(
                 result,
                 new PrototypeClassifierOptions(),
                 result.GetValue(model),
-                "episode evaluation classifies embeddings, and fine-tuning needs each episode's images; measure it with the FineTuner API (see samples/OneShot.TransferVsFineTune).");
-            using var embedder = CliModels.Load(result.GetValue(model)!);
+                "episode evaluation classifies embeddings, and fine-tuning needs each episode's images; measure it with the FineTuner API (see samples/OneShot.TransferVsFineTune).",
+                augmentation?.ToString());
+            using var embedder = CliModels.Load(result.GetValue(model)!, augmentation);
             string splitName = result.GetValue(data.Data) is null && result.GetValue(data.FashionMnist) is null ? result.GetValue(split)! : "all";
             var (dataset, name) = data.Open(result, splitName, embedder.Preprocessing);
             var options = data.Protocol(result, dataset, episodes.Resolve(result, classifier));
@@ -90,6 +93,7 @@ internal static class EvaluateCommand
                     ["dataset"] = name,
                     ["split"] = splitName,
                     ["model"] = result.GetValue(model),
+                    ["testTimeAugmentation"] = augmentation?.ToString() ?? "none",
                     ["accuracy"] = evaluation.Accuracy,
                     ["ci95"] = double.IsNaN(evaluation.Ci95) ? null : evaluation.Ci95,
                     ["protocol"] = ProtocolName(options),

@@ -65,7 +65,10 @@ public static class Calibrator
             double temperature = Math.Exp(best);
             var after = Score(logP, classes, o.Query, t0 / temperature);
             return new TemperatureCalibration(
-                TypeName(o.Classifier), o.Classifier.Metric, temperature, fittedOn, o.Way, o.Shot, o.Episodes, o.Seed, before.Nll, after.Nll, before.Ece, after.Ece);
+                TypeName(o.Classifier), o.Classifier.Metric, temperature, fittedOn, o.Way, o.Shot, o.Episodes, o.Seed, before.Nll, after.Nll, before.Ece, after.Ece)
+            {
+                TestTimeAugmentation = AugmentationOf(embedder),
+            };
         }
         finally
         {
@@ -109,12 +112,18 @@ public static class Calibrator
         double threshold = run.ScoreKind.IsLowerBetter() ? -fit.Threshold : fit.Threshold;
         return new UnknownThresholdCalibration(
             TypeName(o.Classifier), o.Classifier.Metric, Math.Max(0, threshold), targetFalseAcceptRate, fit.FalseAcceptRate, fit.FalseRejectRate,
-            OpenSetScores.Auroc(run.KnownSimilarities, run.UnknownSimilarities), fittedOn, o.Way, o.Shot, o.Episodes, o.Seed);
+            OpenSetScores.Auroc(run.KnownSimilarities, run.UnknownSimilarities), fittedOn, o.Way, o.Shot, o.Episodes, o.Seed)
+        {
+            TestTimeAugmentation = AugmentationOf(embedder),
+        };
     }
 
     /// <summary>The similarity threshold (accept when similarity ≥ threshold) with the fewest false rejects at FAR ≤ target.</summary>
     internal static ThresholdCalibrationResult FitThreshold(IReadOnlyList<double> known, IReadOnlyList<double> unknown, double targetFalseAcceptRate) =>
         ThresholdCalibration.ForFalseAcceptRate([.. known, .. unknown], [.. known.Select(_ => true), .. unknown.Select(_ => false)], targetFalseAcceptRate);
+
+    /// <summary>The test-time augmentation <paramref name="embedder"/> averages over (its text), or null for plain embeddings.</summary>
+    internal static string? AugmentationOf(IEmbedder embedder) => (embedder as AugmentedEmbedder)?.Augmentation.ToString();
 
     /// <summary>The registry name of the classifier's type.</summary>
     internal static string TypeName(ClassifierOptions options) =>

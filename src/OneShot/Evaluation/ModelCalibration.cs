@@ -10,7 +10,7 @@ namespace OneShot.Evaluation;
 /// <summary>
 /// What was calibrated for a model, stored beside its <c>model.json</c> as <c>calibration.json</c>: fitted softmax
 /// temperatures (<see cref="Calibrator.FitTemperature"/>) and open-set thresholds (<see cref="Calibrator.FitUnknownThreshold"/>),
-/// each for one classifier type and metric. <see cref="ApplyTo"/> gives a classifier the model's temperature.
+/// each for one classifier type and metric. <see cref="ApplyTo(ClassifierOptions)"/> gives a classifier the model's temperature.
 /// </summary>
 /// <remarks>
 /// The file is versioned (<see cref="FormatVersion"/>), written atomically, and read completely and validated before
@@ -22,7 +22,8 @@ public sealed record ModelCalibration
     public const string FileName = "calibration.json";
 
     /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <remarks>Version 2 adds <c>testTimeAugmentation</c> to entries; a file without such an entry is still written as 1.</remarks>
+    public const int FormatVersion = 2;
 
     /// <summary>The fitted temperatures, at most one per classifier type and metric.</summary>
     public IReadOnlyList<TemperatureCalibration> Temperatures { get; init; } = [];
@@ -34,7 +35,7 @@ public sealed record ModelCalibration
     public ModelCalibration With(TemperatureCalibration temperature)
     {
         ArgumentNullException.ThrowIfNull(temperature);
-        return this with { Temperatures = [.. Temperatures.Where(t => t.Classifier != temperature.Classifier || t.Metric != temperature.Metric), temperature] };
+        return this with { Temperatures = [.. Temperatures.Where(t => t.Classifier != temperature.Classifier || t.Metric != temperature.Metric || t.TestTimeAugmentation != temperature.TestTimeAugmentation), temperature] };
     }
 
     /// <summary>These calibrations with <paramref name="threshold"/> replacing any of the same classifier type, metric and target rate.</summary>
@@ -45,31 +46,48 @@ public sealed record ModelCalibration
         {
             UnknownThresholds =
             [
-                .. UnknownThresholds.Where(t => t.Classifier != threshold.Classifier || t.Metric != threshold.Metric || t.TargetFalseAcceptRate != threshold.TargetFalseAcceptRate),
+                .. UnknownThresholds.Where(t => t.Classifier != threshold.Classifier || t.Metric != threshold.Metric || t.TargetFalseAcceptRate != threshold.TargetFalseAcceptRate || t.TestTimeAugmentation != threshold.TestTimeAugmentation),
                 threshold,
             ],
         };
     }
 
-    /// <summary>The temperature fitted for the type and metric of <paramref name="options"/>, or null.</summary>
-    public TemperatureCalibration? TemperatureFor(ClassifierOptions options)
+    /// <summary>The temperature fitted for the type and metric of <paramref name="options"/> on plain embeddings, or null.</summary>
+    public TemperatureCalibration? TemperatureFor(ClassifierOptions options) => TemperatureFor(options, null);
+
+    /// <summary>
+    /// The temperature fitted for the type and metric of <paramref name="options"/> on embeddings averaged over
+    /// <paramref name="testTimeAugmentation"/> (<see cref="Embeddings.TestTimeAugmentation"/>'s text; null: plain), or null.
+    /// </summary>
+    public TemperatureCalibration? TemperatureFor(ClassifierOptions options, string? testTimeAugmentation)
     {
         ArgumentNullException.ThrowIfNull(options);
         string type = Calibrator.TypeName(options);
-        return Temperatures.FirstOrDefault(t => t.Classifier == type && t.Metric == options.Metric);
+        return Temperatures.FirstOrDefault(t => t.Classifier == type && t.Metric == options.Metric && t.TestTimeAugmentation == testTimeAugmentation);
     }
 
-    /// <summary>The threshold fitted for the type and metric of <paramref name="options"/> and <paramref name="targetFalseAcceptRate"/>, or null.</summary>
-    public UnknownThresholdCalibration? UnknownThresholdFor(ClassifierOptions options, double targetFalseAcceptRate)
+    /// <summary>The threshold fitted for the type and metric of <paramref name="options"/> and <paramref name="targetFalseAcceptRate"/> on plain embeddings, or null.</summary>
+    public UnknownThresholdCalibration? UnknownThresholdFor(ClassifierOptions options, double targetFalseAcceptRate) =>
+        UnknownThresholdFor(options, targetFalseAcceptRate, null);
+
+    /// <summary>
+    /// The threshold fitted for the type and metric of <paramref name="options"/> and <paramref name="targetFalseAcceptRate"/>
+    /// on embeddings averaged over <paramref name="testTimeAugmentation"/> (null: plain), or null.
+    /// </summary>
+    public UnknownThresholdCalibration? UnknownThresholdFor(ClassifierOptions options, double targetFalseAcceptRate, string? testTimeAugmentation)
     {
         ArgumentNullException.ThrowIfNull(options);
         string type = Calibrator.TypeName(options);
-        return UnknownThresholds.FirstOrDefault(t => t.Classifier == type && t.Metric == options.Metric && t.TargetFalseAcceptRate == targetFalseAcceptRate);
+        return UnknownThresholds.FirstOrDefault(t => t.Classifier == type && t.Metric == options.Metric && t.TargetFalseAcceptRate == targetFalseAcceptRate
+            && t.TestTimeAugmentation == testTimeAugmentation);
     }
 
-    /// <summary><paramref name="options"/> with the fitted temperature of its type and metric; unchanged when none was fitted.</summary>
-    public ClassifierOptions ApplyTo(ClassifierOptions options) =>
-        TemperatureFor(options) is { } t ? options with { Temperature = t.Temperature } : options;
+    /// <summary><paramref name="options"/> with the fitted temperature of its type and metric (plain embeddings); unchanged when none was fitted.</summary>
+    public ClassifierOptions ApplyTo(ClassifierOptions options) => ApplyTo(options, null);
+
+    /// <summary><paramref name="options"/> with the temperature fitted for its type and metric on <paramref name="testTimeAugmentation"/> (null: plain); unchanged when none was.</summary>
+    public ClassifierOptions ApplyTo(ClassifierOptions options, string? testTimeAugmentation) =>
+        TemperatureFor(options, testTimeAugmentation) is { } t ? options with { Temperature = t.Temperature } : options;
 
     /// <summary>Reads <c>calibration.json</c> of <paramref name="modelDirectory"/>; null when the model has none.</summary>
     /// <exception cref="ModelFormatException">The file is not valid calibration JSON of a known version; the message names it.</exception>
@@ -87,7 +105,7 @@ public sealed record ModelCalibration
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
         var root = new JsonObject
         {
-            ["formatVersion"] = FormatVersion,
+            ["formatVersion"] = Temperatures.Any(t => t.TestTimeAugmentation is not null) || UnknownThresholds.Any(t => t.TestTimeAugmentation is not null) ? FormatVersion : 1,
             ["temperatures"] = new JsonArray([.. Temperatures.Select(t => (JsonNode)new JsonObject
             {
                 ["classifier"] = t.Classifier,
@@ -102,6 +120,7 @@ public sealed record ModelCalibration
                 ["nllAfter"] = t.NllAfter,
                 ["eceBefore"] = t.EceBefore,
                 ["eceAfter"] = t.EceAfter,
+                ["testTimeAugmentation"] = t.TestTimeAugmentation,
             })]),
             ["unknownThresholds"] = new JsonArray([.. UnknownThresholds.Select(t => (JsonNode)new JsonObject
             {
@@ -117,8 +136,17 @@ public sealed record ModelCalibration
                 ["shot"] = t.Shot,
                 ["episodes"] = t.Episodes,
                 ["seed"] = t.Seed,
+                ["testTimeAugmentation"] = t.TestTimeAugmentation,
             })]),
         };
+        foreach (var entry in root["temperatures"]!.AsArray().Concat(root["unknownThresholds"]!.AsArray()).Cast<JsonObject>())
+        {
+            if (entry["testTimeAugmentation"] is null)
+            {
+                entry.Remove("testTimeAugmentation");
+            }
+        }
+
         AtomicFile.WriteAllText(Path.Combine(modelDirectory, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
@@ -136,10 +164,16 @@ public sealed record ModelCalibration
 
             var temperatures = Array(root, "temperatures").Select(t => new TemperatureCalibration(
                 Text(t, "classifier"), Metric(t), Positive(t, "temperature"), Text(t, "fittedOn"), Count(t, "way"), Count(t, "shot"), Count(t, "episodes"),
-                Required(t, "seed").GetValue<int>(), Finite(t, "nllBefore"), Finite(t, "nllAfter"), Rate(t, "eceBefore"), Rate(t, "eceAfter"))).ToList();
+                Required(t, "seed").GetValue<int>(), Finite(t, "nllBefore"), Finite(t, "nllAfter"), Rate(t, "eceBefore"), Rate(t, "eceAfter"))
+            {
+                TestTimeAugmentation = Augmentation(t),
+            }).ToList();
             var thresholds = Array(root, "unknownThresholds").Select(t => new UnknownThresholdCalibration(
                 Text(t, "classifier"), Metric(t), NotNegative(t, "threshold"), Rate(t, "targetFalseAcceptRate"), Rate(t, "falseAcceptRate"), Rate(t, "falseRejectRate"),
-                Rate(t, "auroc"), Text(t, "fittedOn"), Count(t, "way"), Count(t, "shot"), Count(t, "episodes"), Required(t, "seed").GetValue<int>())).ToList();
+                Rate(t, "auroc"), Text(t, "fittedOn"), Count(t, "way"), Count(t, "shot"), Count(t, "episodes"), Required(t, "seed").GetValue<int>())
+            {
+                TestTimeAugmentation = Augmentation(t),
+            }).ToList();
             return new ModelCalibration { Temperatures = temperatures, UnknownThresholds = thresholds };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
@@ -147,6 +181,8 @@ public sealed record ModelCalibration
             throw new ModelFormatException(path, $"Calibration file '{path}' is invalid: {e.Message}.", e);
         }
     }
+
+    private static string? Augmentation(JsonObject o) => o["testTimeAugmentation"] is null ? null : Text(o, "testTimeAugmentation");
 
     private static string MetricName(DistanceMetric metric) => JsonNamingPolicy.CamelCase.ConvertName(metric.ToString());
 

@@ -30,4 +30,11 @@ public sealed record TemperatureCalibration(
     double NllBefore,
     double NllAfter,
     double EceBefore,
-    double EceAfter);
+    double EceAfter)
+{
+    /// <summary>
+    /// The test-time augmentation the embeddings were averaged over (<see cref="Embeddings.TestTimeAugmentation"/>'s
+    /// text, for example <c>shifts8</c>), or null for plain embeddings: a calibration applies only to the same.
+    /// </summary>
+    public string? TestTimeAugmentation { get; init; }
+}

@@ -30,4 +30,11 @@ public sealed record UnknownThresholdCalibration(
     int Way,
     int Shot,
     int Episodes,
-    int Seed);
+    int Seed)
+{
+    /// <summary>
+    /// The test-time augmentation the embeddings were averaged over (<see cref="Embeddings.TestTimeAugmentation"/>'s
+    /// text, for example <c>shifts8</c>), or null for plain embeddings: a calibration applies only to the same.
+    /// </summary>
+    public string? TestTimeAugmentation { get; init; }
+}

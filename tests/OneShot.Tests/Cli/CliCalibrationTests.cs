@@ -54,6 +54,36 @@ public sealed class CliCalibrationTests : IDisposable
     }
 
     [Fact]
+    public void TestTimeAugmentation_CalibratedApartFromPlain_AndUsedByEvaluate()
+    {
+        var (_, data) = GlyphTask.WriteTask(_root, classes: 12, queries: 6, seed: 9);
+        string model = Path.Combine(_root, "model");
+        CliRunner.Invoke("train", "--data", data, "--way", "5", "--shot", "1", "--query", "2", "--episodes", "4", "--seed", "3", "--out", model).Code.Should().Be(0);
+        string[] fit = ["calibrate", "--model", model, "--data", data, "--way", "5", "--query", "3", "--episodes", "20", "--target-far", "0.1", "--unknown-way", "3"];
+        CliRunner.Invoke(fit).Code.Should().Be(0);
+
+        var (code, _, error) = CliRunner.Invoke([.. fit, "--tta", "shifts4"]);
+
+        code.Should().Be(0, error);
+        var calibration = ModelCalibration.Load(model)!;
+        calibration.UnknownThresholds.Select(t => t.TestTimeAugmentation).Should().Equal(null, "shifts4");
+        var augmented = calibration.UnknownThresholds[1];
+        augmented.Threshold.Should().NotBe(calibration.UnknownThresholds[0].Threshold, "averaged views give other distances");
+        string output;
+        (code, output, error) = CliRunner.Invoke(
+            "evaluate", "--model", model, "--data", data, "--way", "5", "--query", "3", "--episodes", "10", "--unknown-way", "3", "--unknown-far", "0.1", "--tta", "shifts4", "--json");
+        code.Should().Be(0, error);
+        using var json = JsonDocument.Parse(output.Trim());
+        json.RootElement.GetProperty("testTimeAugmentation").GetString().Should().Be("shifts4");
+        json.RootElement.GetProperty("classifier").GetProperty("unknownThreshold").GetDouble().Should().Be(augmented.Threshold);
+        json.RootElement.GetProperty("classifier").GetProperty("temperature").GetDouble().Should().Be(calibration.Temperatures[1].Temperature);
+
+        var (badCode, _, badError) = CliRunner.Invoke("evaluate", "--model", model, "--data", data, "--episodes", "2", "--tta", "flips");
+        badCode.Should().NotBe(0);
+        badError.Should().Contain("--tta: expected none, shifts4 or shifts8; got 'flips'");
+    }
+
+    [Fact]
     public void Evaluate_WithinAlphabetWithoutOmniglot_UsageError()
     {
         var (_, data) = GlyphTask.WriteTask(_root, classes: 6, queries: 4, seed: 2);

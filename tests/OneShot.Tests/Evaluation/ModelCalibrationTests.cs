@@ -34,6 +34,38 @@ public sealed class ModelCalibrationTests : IDisposable
     }
 
     [Fact]
+    public void TestTimeAugmentation_KeptApartFromPlain_AndRoundTripsAsVersion2()
+    {
+        var plain = new TemperatureCalibration("prototype", DistanceMetric.SquaredEuclidean, 1.06, "omniglot/val", 20, 1, 300, 7, 0.05, 0.05, 0.002, 0.001);
+        var plainThreshold = new UnknownThresholdCalibration("prototype", DistanceMetric.SquaredEuclidean, 9.88, 0.05, 0.05, 0.08, 0.98, "omniglot/val", 20, 1, 300, 7);
+        var calibration = new ModelCalibration()
+            .With(plain)
+            .With(plainThreshold)
+            .With(plain with { Temperature = 1.03, TestTimeAugmentation = "shifts8" })
+            .With(plainThreshold with { Threshold = 8.69, TestTimeAugmentation = "shifts8" });
+
+        calibration.Save(_dir);
+        string json = File.ReadAllText(Path.Combine(_dir, ModelCalibration.FileName));
+        var loaded = ModelCalibration.Load(_dir)!;
+
+        json.Should().Contain("\"formatVersion\": 2").And.Contain("\"testTimeAugmentation\": \"shifts8\"");
+        loaded.Temperatures.Should().Equal(calibration.Temperatures);
+        loaded.UnknownThresholds.Should().Equal(calibration.UnknownThresholds);
+        var options = new PrototypeClassifierOptions();
+        loaded.ApplyTo(options).Temperature.Should().Be(1.06, "plain embeddings get the plain fit");
+        loaded.ApplyTo(options, "shifts8").Temperature.Should().Be(1.03);
+        loaded.ApplyTo(options, "shifts4").Temperature.Should().Be(1, "nothing was fitted with shifts4");
+        loaded.UnknownThresholdFor(options, 0.05)!.Threshold.Should().Be(9.88);
+        loaded.UnknownThresholdFor(options, 0.05, "shifts8")!.Threshold.Should().Be(8.69);
+        loaded.UnknownThresholdFor(options, 0.05, "shifts4").Should().BeNull();
+        calibration.With(plain with { Temperature = 2 }).Temperatures.Select(t => (t.Temperature, t.TestTimeAugmentation)).Should().Equal((1.03, "shifts8"), (2.0, null));
+
+        new ModelCalibration().With(plain).Save(_dir);
+        File.ReadAllText(Path.Combine(_dir, ModelCalibration.FileName)).Should().Contain("\"formatVersion\": 1", "a file without augmented entries stays readable by version-1 readers")
+            .And.NotContain("testTimeAugmentation");
+    }
+
+    [Fact]
     public void With_SameClassifierAndMetric_Replaces()
     {
         var first = new TemperatureCalibration("prototype", DistanceMetric.SquaredEuclidean, 2, "a", 5, 1, 10, 1, 1, 1, 0, 0);
@@ -48,7 +80,7 @@ public sealed class ModelCalibrationTests : IDisposable
     public void Load_Missing_ReturnsNull() => ModelCalibration.Load(_dir).Should().BeNull();
 
     [Theory]
-    [InlineData("{\"formatVersion\": 2, \"temperatures\": [], \"unknownThresholds\": []}", "*formatVersion is 2; this OneShot reads 1 to 1*")]
+    [InlineData("{\"formatVersion\": 3, \"temperatures\": [], \"unknownThresholds\": []}", "*formatVersion is 3; this OneShot reads 1 to 2*")]
     [InlineData("{\"formatVersion\": 1, \"unknownThresholds\": []}", "*\"temperatures\" is missing*")]
     [InlineData("{\"formatVersion\": 1, \"temperatures\": [{\"classifier\": \"prototype\", \"metric\": \"squaredEuclidean\", \"temperature\": -1, \"fittedOn\": \"x\", \"way\": 5, \"shot\": 1, \"episodes\": 1, \"seed\": 1, \"nllBefore\": 1, \"nllAfter\": 1, \"eceBefore\": 0, \"eceAfter\": 0}], \"unknownThresholds\": []}", "*\"temperature\" is -1; expected a number greater than 0*")]
     [InlineData("not json", "*calibration.json' is invalid*")]
