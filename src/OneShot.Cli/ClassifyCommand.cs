@@ -72,7 +72,8 @@ internal static class ClassifyCommand
                 result,
                 saved,
                 result.GetValue(model),
-                "a gallery holds embeddings, not images; fine-tune with the FineTuner API and classify with the FineTunedClassifier it returns.")
+                "a gallery holds embeddings, not images; fine-tune with the FineTuner API and classify with the FineTunedClassifier it returns.",
+                GalleryModel.RecordedAugmentation(galleryPath))
                 with { TopK = k, UnknownThreshold = limit };
             var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier });
             using (embedder)

@@ -25,6 +25,8 @@ internal static class EnrollCommand
         var output = new OutputOptions();
         var classifierArguments = new ClassifierArguments();
         var limits = new ImageLimitOptions();
+        var tta = CliModels.TestTimeAugmentationOption();
+        tta.Description = "Test-time augmentation of a new gallery (recorded in it; later enroll and classify calls use it): none (default), shifts4 (5 passes per image) or shifts8 (9 passes).";
 
         var command = new Command("enroll", "Add example images of classes to a gallery (created when missing, saved atomically).");
         command.Arguments.Add(gallery);
@@ -32,6 +34,7 @@ internal static class EnrollCommand
         command.Options.Add(model);
         command.Options.Add(label);
         command.Options.Add(skipBad);
+        command.Options.Add(tta);
         classifierArguments.AddTo(command);
         limits.AddTo(command);
         output.AddTo(command);
@@ -44,6 +47,15 @@ internal static class EnrollCommand
             var inputs = labelValue is null
                 ? ImageInputs.ClassFolders(result.GetValue(paths)!)
                 : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
+            // The gallery's views are fixed when it is created: embeddings of other views would not be comparable.
+            string? recordedViews = GalleryModel.RecordedAugmentation(galleryPath);
+            string? views = result.GetValue(tta) is { } given ? CliModels.ParseTestTimeAugmentation(given)?.ToString() : recordedViews;
+            if (File.Exists(galleryPath) && views != recordedViews)
+            {
+                throw new ArgumentException(
+                    $"--tta {views ?? "none"}: the gallery '{galleryPath}' was enrolled with {recordedViews ?? "none"}, and embeddings of other views cannot be mixed with its own; enroll into a new gallery.");
+            }
+
             GalleryOptions? options = null;
             if (classifierArguments.AnyGiven(result) || (!File.Exists(galleryPath) && result.GetValue(model) is { } m && Evaluation.ModelCalibration.Load(m) is not null))
             {
@@ -54,11 +66,12 @@ internal static class EnrollCommand
                         result,
                         saved ?? new PrototypeClassifierOptions(),
                         result.GetValue(model),
-                        "a gallery holds embeddings, not images; fine-tune with the FineTuner API."),
+                        "a gallery holds embeddings, not images; fine-tune with the FineTuner API.",
+                        views),
                 };
             }
 
-            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model), options);
+            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model), options, views);
             using (embedder)
             using (target)
             {
@@ -85,6 +98,11 @@ internal static class EnrollCommand
                     return 0;
                 });
                 target.SetProperty(GalleryModel.PropertyName, modelDir);
+                if (views is not null)
+                {
+                    target.SetProperty(GalleryModel.AugmentationPropertyName, views);
+                }
+
                 target.Save(galleryPath);
 
                 var table = new ResultTable("label", "added", "total");
@@ -109,7 +127,7 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options)
+    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options, string? views)
     {
         if (File.Exists(galleryPath))
         {
@@ -123,7 +141,7 @@ internal static class EnrollCommand
             throw new ArgumentException($"The gallery '{galleryPath}' does not exist yet; give --model DIR to create it.");
         }
 
-        var created = CliModels.Load(modelDir);
+        var created = CliModels.Load(modelDir, CliModels.ParseTestTimeAugmentation(views));
         return (created, new Gallery(created, options), Path.GetFullPath(modelDir));
     }
 }

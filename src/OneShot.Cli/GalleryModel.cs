@@ -11,12 +11,22 @@ internal static class GalleryModel
     /// <summary>The gallery property holding the full path of the model folder.</summary>
     public const string PropertyName = "model";
 
+    /// <summary>The gallery property holding the test-time augmentation it was enrolled with (<c>enroll --tta</c>), absent for none.</summary>
+    public const string AugmentationPropertyName = "testTimeAugmentation";
+
+    /// <summary>The test-time augmentation the gallery at <paramref name="galleryPath"/> was enrolled with, or null (none, or no gallery yet).</summary>
+    public static string? RecordedAugmentation(string galleryPath) =>
+        File.Exists(galleryPath) && Gallery.ReadInfo(galleryPath).Properties.TryGetValue(AugmentationPropertyName, out string? recorded) ? recorded : null;
+
     public static Option<string?> CreateOption() => new("--model")
     {
         Description = "Model folder (model.json + weights-*.bin) or an .onnx file with its sidecar; default: the model the gallery was enrolled with.",
     };
 
-    /// <summary>Loads the model for <paramref name="galleryPath"/>, then the gallery itself.</summary>
+    /// <summary>
+    /// Loads the model for <paramref name="galleryPath"/> (averaged over the test-time augmentation the gallery was
+    /// enrolled with, if any), then the gallery itself.
+    /// </summary>
     public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null)
     {
         if (!File.Exists(galleryPath))
@@ -24,16 +34,20 @@ internal static class GalleryModel
             throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
         }
 
+        var properties = Gallery.ReadInfo(galleryPath).Properties;
         string model = modelDir
-            ?? (Gallery.ReadInfo(galleryPath).Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
+            ?? (properties.TryGetValue(PropertyName, out string? recorded) ? recorded
                 : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
+        var augmentation = properties.TryGetValue(AugmentationPropertyName, out string? views)
+            ? TestTimeAugmentation.Parse(views, $"the gallery '{galleryPath}' property {AugmentationPropertyName}")
+            : null;
         if (modelDir is null && !Directory.Exists(model) && !File.Exists(model))
         {
             throw new DirectoryNotFoundException(
                 $"The gallery '{galleryPath}' was enrolled with the model folder '{model}', which no longer exists (moved or deleted); give the model with --model DIR.");
         }
 
-        var embedder = CliModels.Load(model);
+        var embedder = CliModels.Load(model, augmentation);
         try
         {
             return (embedder, Gallery.Load(galleryPath, embedder, options));

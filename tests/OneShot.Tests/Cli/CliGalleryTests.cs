@@ -52,6 +52,31 @@ public sealed class CliGalleryTests : IDisposable
     }
 
     [Fact]
+    public void EnrollWithTta_RecordedInTheGallery_ClassifyUsesIt_OtherViewsRefused()
+    {
+        var (enrollCode, _, enrollError) = CliRunner.Invoke("enroll", _gallery, _support, "--model", Model, "--tta", "shifts4");
+        var (code, output, error) = CliRunner.Invoke("classify", _gallery, _query, "--json");
+
+        enrollCode.Should().Be(0, enrollError);
+        var info = OneShot.Galleries.Gallery.ReadInfo(_gallery);
+        info.Properties[GalleryModel.AugmentationPropertyName].Should().Be("shifts4");
+        info.Fingerprint.Options.Should().EndWith("test-time augmentation shifts4");
+        code.Should().Be(0, error + " (classify must embed through the gallery's views, or the fingerprints differ)");
+        using var json = JsonDocument.Parse(output);
+        var rows = json.RootElement.EnumerateArray().ToList();
+        rows.Should().HaveCount(20);
+        rows.Count(r => r.GetProperty("file").GetString()!.Contains($"/{r.GetProperty("label").GetString()}/", StringComparison.Ordinal))
+            .Should().BeGreaterThanOrEqualTo(14);
+
+        byte[] before = File.ReadAllBytes(_gallery);
+        var (mixCode, _, mixError) = CliRunner.Invoke("enroll", _gallery, _query, "--tta", "shifts8");
+        mixCode.Should().NotBe(0);
+        mixError.Should().Contain("--tta shifts8: the gallery").And.Contain("was enrolled with shifts4");
+        File.ReadAllBytes(_gallery).Should().Equal(before);
+        CliRunner.Invoke("enroll", _gallery, _query).Code.Should().Be(0, "without --tta, more images are enrolled with the gallery's own views");
+    }
+
+    [Fact]
     public void Classify_CsvAndThreshold_MarksEverythingUnknownAtZeroDistance()
     {
         CliRunner.Invoke("enroll", _gallery, _support, "--model", Model).Code.Should().Be(0);
