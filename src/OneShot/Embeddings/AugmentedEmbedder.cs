@@ -70,7 +70,7 @@ public sealed class AugmentedEmbedder : IEmbedder
             using var viewScope = NewDisposeScope();
             var embedding = Inner.Embed(view.IsIdentity ? images : Warp(images, view));
             // Out of place: an Embedder's output is an inference tensor, which refuses in-place updates.
-            sum = (sum is null ? embedding : sum.add(embedding)).MoveToOuterDisposeScope();
+            sum = (sum is null ? embedding : sum.add(embedding, TorchScalars.One)).MoveToOuterDisposeScope();
         }
 
         using var count = ((double)Augmentation.Views.Count).ToScalar();
