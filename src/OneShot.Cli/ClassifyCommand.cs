@@ -67,15 +67,16 @@ internal static class ClassifyCommand
                 throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
             }
 
-            var saved = Gallery.ReadInfo(galleryPath).Classifier ?? new PrototypeClassifierOptions();
+            var info = Gallery.ReadInfo(galleryPath);
+            var saved = info.Classifier ?? new PrototypeClassifierOptions();
             var classifier = classifierArguments.Resolve(
                 result,
                 saved,
                 result.GetValue(model),
                 "a gallery holds embeddings, not images; fine-tune with the FineTuner API and classify with the FineTunedClassifier it returns.",
-                GalleryModel.RecordedAugmentation(galleryPath))
+                GalleryModel.RecordedAugmentation(info, galleryPath)?.ToString())
                 with { TopK = k, UnknownThreshold = limit };
-            var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier });
+            var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier }, info);
             using (embedder)
             using (loaded)
             {

@@ -15,7 +15,7 @@ internal static class CliModels
     /// <summary>Where pretrained models named on the command line (<c>imagenet-resnet18</c>) are built and kept.</summary>
     public static string PretrainedCache => PretrainedModels.DefaultCacheFolder;
 
-    /// <summary>The <c>--tta</c> option of the commands that measure a model (evaluate, calibrate).</summary>
+    /// <summary>The <c>--tta</c> option of evaluate, calibrate and enroll (which changes its description).</summary>
     public static Option<string?> TestTimeAugmentationOption() => new("--tta")
     {
         Description = "Test-time augmentation: embed every image in several views and average them: none (default), shifts4 (the image and its 4 one-pixel shifts: 5 passes) or shifts8 (the 3x3 neighbourhood: 9 passes). Calibration is kept per setting.",

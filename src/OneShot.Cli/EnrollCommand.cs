@@ -48,9 +48,11 @@ internal static class EnrollCommand
                 ? ImageInputs.ClassFolders(result.GetValue(paths)!)
                 : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
             // The gallery's views are fixed when it is created: embeddings of other views would not be comparable.
-            string? recordedViews = GalleryModel.RecordedAugmentation(galleryPath);
-            string? views = result.GetValue(tta) is { } given ? CliModels.ParseTestTimeAugmentation(given)?.ToString() : recordedViews;
-            if (File.Exists(galleryPath) && views != recordedViews)
+            var info = File.Exists(galleryPath) ? Gallery.ReadInfo(galleryPath) : null;
+            var recorded = GalleryModel.RecordedAugmentation(info, galleryPath);
+            var augmentation = result.GetValue(tta) is { } given ? CliModels.ParseTestTimeAugmentation(given) : recorded;
+            string? views = augmentation?.ToString(), recordedViews = recorded?.ToString();
+            if (info is not null && views != recordedViews)
             {
                 throw new ArgumentException(
                     $"--tta {views ?? "none"}: the gallery '{galleryPath}' was enrolled with {recordedViews ?? "none"}, and embeddings of other views cannot be mixed with its own; enroll into a new gallery.");
@@ -59,7 +61,7 @@ internal static class EnrollCommand
             GalleryOptions? options = null;
             if (classifierArguments.AnyGiven(result) || (!File.Exists(galleryPath) && result.GetValue(model) is { } m && Evaluation.ModelCalibration.Load(m) is not null))
             {
-                var saved = File.Exists(galleryPath) ? Gallery.ReadInfo(galleryPath).Classifier : null;
+                var saved = info?.Classifier;
                 options = new GalleryOptions
                 {
                     Classifier = classifierArguments.Resolve(
@@ -71,7 +73,7 @@ internal static class EnrollCommand
                 };
             }
 
-            var (embedder, target, modelDir) = Open(galleryPath, result.GetValue(model), options, views);
+            var (embedder, target, modelDir) = Open(galleryPath, info, result.GetValue(model), options, augmentation);
             using (embedder)
             using (target)
             {
@@ -127,11 +129,11 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, string? modelDir, GalleryOptions? options, string? views)
+    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, GalleryInfo? info, string? modelDir, GalleryOptions? options, TestTimeAugmentation? augmentation)
     {
-        if (File.Exists(galleryPath))
+        if (info is not null)
         {
-            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir, options);
+            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir, options, info);
             string recorded = existing.Properties.GetValueOrDefault(GalleryModel.PropertyName) ?? Path.GetFullPath(modelDir!);
             return (embedder, existing, modelDir is null ? recorded : Path.GetFullPath(modelDir));
         }
@@ -141,7 +143,7 @@ internal static class EnrollCommand
             throw new ArgumentException($"The gallery '{galleryPath}' does not exist yet; give --model DIR to create it.");
         }
 
-        var created = CliModels.Load(modelDir, CliModels.ParseTestTimeAugmentation(views));
+        var created = CliModels.Load(modelDir, augmentation);
         return (created, new Gallery(created, options), Path.GetFullPath(modelDir));
     }
 }

@@ -14,9 +14,12 @@ internal static class GalleryModel
     /// <summary>The gallery property holding the test-time augmentation it was enrolled with (<c>enroll --tta</c>), absent for none.</summary>
     public const string AugmentationPropertyName = "testTimeAugmentation";
 
-    /// <summary>The test-time augmentation the gallery at <paramref name="galleryPath"/> was enrolled with, or null (none, or no gallery yet).</summary>
-    public static string? RecordedAugmentation(string galleryPath) =>
-        File.Exists(galleryPath) && Gallery.ReadInfo(galleryPath).Properties.TryGetValue(AugmentationPropertyName, out string? recorded) ? recorded : null;
+    /// <summary>The test-time augmentation the gallery <paramref name="info"/> describes was enrolled with, or null (none, or no gallery yet).</summary>
+    /// <exception cref="ArgumentException">The recorded value is not a preset's name; the message names the gallery.</exception>
+    public static TestTimeAugmentation? RecordedAugmentation(GalleryInfo? info, string galleryPath) =>
+        info is not null && info.Properties.TryGetValue(AugmentationPropertyName, out string? views)
+            ? TestTimeAugmentation.Parse(views, $"the gallery '{galleryPath}' property {AugmentationPropertyName}")
+            : null;
 
     public static Option<string?> CreateOption() => new("--model")
     {
@@ -25,22 +28,21 @@ internal static class GalleryModel
 
     /// <summary>
     /// Loads the model for <paramref name="galleryPath"/> (averaged over the test-time augmentation the gallery was
-    /// enrolled with, if any), then the gallery itself.
+    /// enrolled with, if any), then the gallery itself. <paramref name="info"/> is the file's <see cref="Gallery.ReadInfo"/>
+    /// when the caller has read it already.
     /// </summary>
-    public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null)
+    public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null, GalleryInfo? info = null)
     {
         if (!File.Exists(galleryPath))
         {
             throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
         }
 
-        var properties = Gallery.ReadInfo(galleryPath).Properties;
+        info ??= Gallery.ReadInfo(galleryPath);
         string model = modelDir
-            ?? (properties.TryGetValue(PropertyName, out string? recorded) ? recorded
+            ?? (info.Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
                 : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
-        var augmentation = properties.TryGetValue(AugmentationPropertyName, out string? views)
-            ? TestTimeAugmentation.Parse(views, $"the gallery '{galleryPath}' property {AugmentationPropertyName}")
-            : null;
+        var augmentation = RecordedAugmentation(info, galleryPath);
         if (modelDir is null && !Directory.Exists(model) && !File.Exists(model))
         {
             throw new DirectoryNotFoundException(

@@ -106,7 +106,7 @@ public sealed record ModelCalibration
         var root = new JsonObject
         {
             ["formatVersion"] = Temperatures.Any(t => t.TestTimeAugmentation is not null) || UnknownThresholds.Any(t => t.TestTimeAugmentation is not null) ? FormatVersion : 1,
-            ["temperatures"] = new JsonArray([.. Temperatures.Select(t => (JsonNode)new JsonObject
+            ["temperatures"] = new JsonArray([.. Temperatures.Select(t => (JsonNode)WithAugmentation(new JsonObject
             {
                 ["classifier"] = t.Classifier,
                 ["metric"] = MetricName(t.Metric),
@@ -120,9 +120,8 @@ public sealed record ModelCalibration
                 ["nllAfter"] = t.NllAfter,
                 ["eceBefore"] = t.EceBefore,
                 ["eceAfter"] = t.EceAfter,
-                ["testTimeAugmentation"] = t.TestTimeAugmentation,
-            })]),
-            ["unknownThresholds"] = new JsonArray([.. UnknownThresholds.Select(t => (JsonNode)new JsonObject
+            }, t.TestTimeAugmentation))]),
+            ["unknownThresholds"] = new JsonArray([.. UnknownThresholds.Select(t => (JsonNode)WithAugmentation(new JsonObject
             {
                 ["classifier"] = t.Classifier,
                 ["metric"] = MetricName(t.Metric),
@@ -136,17 +135,8 @@ public sealed record ModelCalibration
                 ["shot"] = t.Shot,
                 ["episodes"] = t.Episodes,
                 ["seed"] = t.Seed,
-                ["testTimeAugmentation"] = t.TestTimeAugmentation,
-            })]),
+            }, t.TestTimeAugmentation))]),
         };
-        foreach (var entry in root["temperatures"]!.AsArray().Concat(root["unknownThresholds"]!.AsArray()).Cast<JsonObject>())
-        {
-            if (entry["testTimeAugmentation"] is null)
-            {
-                entry.Remove("testTimeAugmentation");
-            }
-        }
-
         AtomicFile.WriteAllText(Path.Combine(modelDirectory, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
@@ -180,6 +170,17 @@ public sealed record ModelCalibration
         {
             throw new ModelFormatException(path, $"Calibration file '{path}' is invalid: {e.Message}.", e);
         }
+    }
+
+    /// <summary><paramref name="entry"/> with <c>testTimeAugmentation</c> when it has one (plain entries keep version 1's members).</summary>
+    private static JsonObject WithAugmentation(JsonObject entry, string? testTimeAugmentation)
+    {
+        if (testTimeAugmentation is not null)
+        {
+            entry["testTimeAugmentation"] = testTimeAugmentation;
+        }
+
+        return entry;
     }
 
     private static string? Augmentation(JsonObject o) => o["testTimeAugmentation"] is null ? null : Text(o, "testTimeAugmentation");
