@@ -102,7 +102,7 @@ internal static class EnrollCommand
                 target.SetProperty(GalleryModel.PropertyName, modelDir);
                 if (views is not null)
                 {
-                    target.SetProperty(GalleryModel.AugmentationPropertyName, views);
+                    target.SetProperty(TestTimeAugmentation.GalleryPropertyName, views);
                 }
 
                 target.Save(galleryPath);

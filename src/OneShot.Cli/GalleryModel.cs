@@ -11,15 +11,10 @@ internal static class GalleryModel
     /// <summary>The gallery property holding the full path of the model folder.</summary>
     public const string PropertyName = "model";
 
-    /// <summary>The gallery property holding the test-time augmentation it was enrolled with (<c>enroll --tta</c>), absent for none.</summary>
-    public const string AugmentationPropertyName = "testTimeAugmentation";
-
     /// <summary>The test-time augmentation the gallery <paramref name="info"/> describes was enrolled with, or null (none, or no gallery yet).</summary>
     /// <exception cref="ArgumentException">The recorded value is not a preset's name; the message names the gallery.</exception>
     public static TestTimeAugmentation? RecordedAugmentation(GalleryInfo? info, string galleryPath) =>
-        info is not null && info.Properties.TryGetValue(AugmentationPropertyName, out string? views)
-            ? TestTimeAugmentation.Parse(views, $"the gallery '{galleryPath}' property {AugmentationPropertyName}")
-            : null;
+        info is null ? null : TestTimeAugmentation.FromGalleryProperties(info.Properties, galleryPath);
 
     public static Option<string?> CreateOption() => new("--model")
     {

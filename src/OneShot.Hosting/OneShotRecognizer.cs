@@ -94,6 +94,7 @@ public sealed class OneShotRecognizer : IDisposable
 
         try
         {
+            embedder = WithTestTimeAugmentation(embedder, options);
             var preprocessing = embedder.Preprocessing;
             Log.ModelLoaded(log, embedder.Architecture, modelSource, embedder.EmbeddingSize, preprocessing.Width, preprocessing.Height, preprocessing.Channels, embedder.GetFingerprint().ToString());
             var (gallery, path, source) = OpenGallery(options, services, embedder, modelSource);
@@ -215,6 +216,31 @@ public sealed class OneShotRecognizer : IDisposable
         Embedder.Dispose();
     }
 
+    /// <summary>
+    /// <paramref name="embedder"/> averaged over the test-time augmentation the options set, or else the one the gallery
+    /// file records; the embedder itself when neither has one.
+    /// </summary>
+    /// <exception cref="ArgumentException">The setting and the gallery file's record differ; the message names both.</exception>
+    private static IEmbedder WithTestTimeAugmentation(IEmbedder embedder, OneShotServiceOptions options)
+    {
+        var configured = options.ParseTestTimeAugmentation();
+        TestTimeAugmentation? recorded = null;
+        if (options.GalleryFactory is null && !string.IsNullOrWhiteSpace(options.GalleryPath) && File.Exists(options.GalleryPath))
+        {
+            string path = Path.GetFullPath(options.GalleryPath);
+            recorded = TestTimeAugmentation.FromGalleryProperties(Gallery.ReadInfo(path).Properties, path);
+            if (recorded is not null && configured is not null && recorded.ToString() != configured.ToString())
+            {
+                throw new ArgumentException(
+                    $"OneShot TestTimeAugmentation is '{configured}', but the gallery '{path}' was enrolled with '{recorded}'; set '{recorded}' (or leave it unset), or use another GalleryPath. The gallery is unchanged.",
+                    nameof(OneShotServiceOptions.TestTimeAugmentation));
+            }
+        }
+
+        var augmentation = configured ?? recorded;
+        return augmentation is null ? embedder : new AugmentedEmbedder(embedder, augmentation, ownsInner: true);
+    }
+
     private static (Gallery Gallery, string? Path, string Source) OpenGallery(OneShotServiceOptions options, IServiceProvider? services, IEmbedder embedder, string modelSource)
     {
         if (options.GalleryFactory is { } galleryFactory)
@@ -245,6 +271,11 @@ public sealed class OneShotRecognizer : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var gallery = new Gallery(embedder);
         gallery.SetProperty("model", modelSource);
+        if (embedder is AugmentedEmbedder augmented)
+        {
+            gallery.SetProperty(TestTimeAugmentation.GalleryPropertyName, augmented.Augmentation.ToString());
+        }
+
         return (gallery, path, path);
     }
 

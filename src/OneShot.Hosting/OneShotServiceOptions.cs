@@ -45,6 +45,16 @@ public sealed class OneShotServiceOptions
     /// </summary>
     public string? GalleryPath { get; set; }
 
+    /// <summary>
+    /// Test-time augmentation for every embedding the service makes (enrolment and classification): <c>none</c> (the
+    /// default), <c>shifts4</c> or <c>shifts8</c> (<see cref="Embeddings.TestTimeAugmentation.Parse"/>; each image is
+    /// embedded in 5 or 9 shifted views and the embeddings averaged). Null takes what the gallery file at
+    /// <see cref="GalleryPath"/> records (<c>oneshot enroll --tta</c> and the service both record it), so such a gallery
+    /// opens without a setting; a setting that differs from the recorded one stops the host naming both, and a gallery
+    /// the service creates records it.
+    /// </summary>
+    public string? TestTimeAugmentation { get; set; }
+
     /// <summary>The largest request body accepted, in bytes (all images of one request together). Default 32 MiB.</summary>
     public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
 
@@ -105,12 +115,19 @@ public sealed class OneShotServiceOptions
                 nameof(ModelPath));
         }
 
+        _ = ParseTestTimeAugmentation();
         RequirePositive(MaxUploadBytes, nameof(MaxUploadBytes));
         RequirePositive(MaxImageBytes, nameof(MaxImageBytes));
         RequirePositive(MaxPixels, nameof(MaxPixels));
         RequirePositive(MaxImagesPerRequest, nameof(MaxImagesPerRequest));
         RequirePositive(MaxLabelLength, nameof(MaxLabelLength));
     }
+
+    /// <summary><see cref="TestTimeAugmentation"/> parsed; null for none or unset.</summary>
+    /// <exception cref="ArgumentException">The value is not a preset's name; the message names the setting.</exception>
+    internal TestTimeAugmentation? ParseTestTimeAugmentation() =>
+        string.IsNullOrWhiteSpace(TestTimeAugmentation) ? null
+            : Embeddings.TestTimeAugmentation.Parse(TestTimeAugmentation.Trim(), "OneShot " + nameof(TestTimeAugmentation));
 
     private static void RequirePositive(long value, string name)
     {

@@ -70,6 +70,61 @@ public sealed class OneShotRecognizerTests : IDisposable
     }
 
     [Fact]
+    public void TestTimeAugmentation_NewGalleryRecordsIt_AndReopensWithItWhenUnset()
+    {
+        string path = Path.Combine(_directory.Path, "gallery.bin");
+        var query = new[] { new ImageUpload("q.png", Draw(Shape.Ring, dx: 2)) };
+        double firstScore;
+        using (var recognizer = OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path, TestTimeAugmentation = "Shifts8" }))
+        {
+            recognizer.Embedder.Should().BeOfType<AugmentedEmbedder>().Which.Augmentation.Should().Be(TestTimeAugmentation.Shifts8);
+            recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]);
+            recognizer.Enroll("vertical", [new ImageUpload("v.png", Draw(Shape.VerticalBar))]);
+            firstScore = recognizer.Classify(query)[0].Score;
+        }
+
+        var info = Gallery.ReadInfo(path);
+        info.Properties[TestTimeAugmentation.GalleryPropertyName].Should().Be("shifts8");
+        info.Fingerprint.ToString().Should().Contain("test-time augmentation shifts8");
+
+        // Reopened without the setting: the recorded views are used, so the stored embeddings still fit.
+        using var reopened = OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path });
+        reopened.Embedder.Should().BeOfType<AugmentedEmbedder>().Which.Augmentation.Should().Be(TestTimeAugmentation.Shifts8);
+        var prediction = reopened.Classify(query)[0];
+        prediction.Label.Should().Be("ring");
+        prediction.Score.Should().Be(firstScore);
+
+        // The plain model alone refuses the gallery, as before.
+        using var plain = ModelFile.Load(ShippedModel);
+        var load = () => Gallery.Load(path, plain);
+        load.Should().Throw<EmbedderMismatchException>();
+    }
+
+    [Fact]
+    public void TestTimeAugmentation_OtherThanTheGallerysRecord_IsRefusedNamingBoth_GalleryUnchanged()
+    {
+        string path = Path.Combine(_directory.Path, "gallery.bin");
+        using (var recognizer = OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path, TestTimeAugmentation = "shifts4" }))
+        {
+            recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]);
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+        var act = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path, TestTimeAugmentation = "shifts8" });
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("OneShot TestTimeAugmentation is 'shifts8', but the gallery '*gallery.bin' was enrolled with 'shifts4'*")
+            .And.ParamName.Should().Be("TestTimeAugmentation");
+        File.ReadAllBytes(path).Should().Equal(before);
+    }
+
+    [Fact]
+    public void TestTimeAugmentation_NotAPreset_ThrowsNamingTheSetting()
+    {
+        var act = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, TestTimeAugmentation = "shifts3" });
+        act.Should().Throw<ArgumentException>().WithMessage("OneShot TestTimeAugmentation: expected none, shifts4 or shifts8; got 'shifts3'.*");
+    }
+
+    [Fact]
     public void UseEmbedder_FactoryEmbedderIsUsedAndDisposedWithTheRecognizer()
     {
         Embedder? created = null;

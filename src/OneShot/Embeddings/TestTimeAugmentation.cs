@@ -66,6 +66,14 @@ public sealed record TestTimeAugmentation
         Views = [new(0, 0), new(1, 0), new(-1, 0), new(0, 1), new(0, -1), new(1, 1), new(-1, 1), new(1, -1), new(-1, -1)],
     };
 
+    /// <summary>
+    /// The gallery property (<see cref="Galleries.Gallery.SetProperty"/>) that records the test-time augmentation a
+    /// gallery was enrolled with, as <see cref="ToString"/> writes a preset; absent for none. <c>oneshot enroll --tta</c>
+    /// and the service (<c>OneShotServiceOptions.TestTimeAugmentation</c>) write it, and both read it back with
+    /// <see cref="FromGalleryProperties"/>, so a gallery opens with the embedder it was built with.
+    /// </summary>
+    public const string GalleryPropertyName = "testTimeAugmentation";
+
     /// <summary>The names <see cref="Parse"/> accepts besides <c>none</c>.</summary>
     public static IReadOnlyList<string> PresetNames { get; } = ["shifts4", "shifts8"];
 
@@ -85,6 +93,21 @@ public sealed record TestTimeAugmentation
             "SHIFTS8" => Shifts8,
             _ => throw new ArgumentException($"{argumentName}: expected none, {string.Join(" or ", PresetNames)}; got '{name}'.", argumentName),
         };
+    }
+
+    /// <summary>
+    /// The test-time augmentation a gallery's <paramref name="properties"/> record under <see cref="GalleryPropertyName"/>,
+    /// or null when they record none.
+    /// </summary>
+    /// <param name="properties">A gallery's properties (<see cref="Galleries.Gallery.Properties"/> or <see cref="Galleries.GalleryInfo.Properties"/>).</param>
+    /// <param name="gallerySource">The gallery's file or name, quoted in the error.</param>
+    /// <exception cref="ArgumentException">The recorded value is not a preset's name; the message names the gallery and the property.</exception>
+    public static TestTimeAugmentation? FromGalleryProperties(IReadOnlyDictionary<string, string> properties, string gallerySource)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        return properties.TryGetValue(GalleryPropertyName, out string? views)
+            ? Parse(views, $"the gallery '{gallerySource}' property {GalleryPropertyName}")
+            : null;
     }
 
     /// <summary>The canonical text of the views (the preset's name for a preset), as fingerprints and calibration files record it.</summary>

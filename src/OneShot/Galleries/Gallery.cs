@@ -440,10 +440,17 @@ public sealed class Gallery : IDisposable
 
     /// <summary>
     /// The embedder's small-batch thread policy (<see cref="Embedder.SmallBatchThreading"/>) held around a whole
-    /// classification (decode, embed, score) rather than the forward pass alone; nothing for other embedders.
+    /// classification (decode, embed, score) rather than the forward pass alone, also through an <see cref="AugmentedEmbedder"/>; nothing for other embedders.
     /// </summary>
-    private ThreadCountScope EnterSmallBatchThreads(long batch) =>
-        _embedder is Embedder embedder ? embedder.EnterSmallBatchThreads(batch) : default;
+    private ThreadCountScope EnterSmallBatchThreads(long batch) => EnterSmallBatchThreads(_embedder, batch);
+
+    /// <summary>The policy of <paramref name="embedder"/>, or of the embedder an <see cref="AugmentedEmbedder"/> averages (each view is a pass on the same batch).</summary>
+    private static ThreadCountScope EnterSmallBatchThreads(IEmbedder embedder, long batch) => embedder switch
+    {
+        Embedder plain => plain.EnterSmallBatchThreads(batch),
+        AugmentedEmbedder augmented => EnterSmallBatchThreads(augmented.Inner, batch),
+        _ => default,
+    };
 
     /// <summary>The same for a batch <c>[N,C,H,W]</c> (a tensor without dimensions counts as none; Embed rejects it).</summary>
     private ThreadCountScope EnterSmallBatchThreads(Tensor images) => EnterSmallBatchThreads(images.dim() > 0 ? images.shape[0] : 0);
