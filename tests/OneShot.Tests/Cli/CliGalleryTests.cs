@@ -59,7 +59,7 @@ public sealed class CliGalleryTests : IDisposable
 
         enrollCode.Should().Be(0, enrollError);
         var info = OneShot.Galleries.Gallery.ReadInfo(_gallery);
-        info.Properties[GalleryModel.AugmentationPropertyName].Should().Be("shifts4");
+        info.Properties[OneShot.Embeddings.TestTimeAugmentation.GalleryPropertyName].Should().Be("shifts4");
         info.Fingerprint.Options.Should().EndWith("test-time augmentation shifts4");
         code.Should().Be(0, error + " (classify must embed through the gallery's views, or the fingerprints differ)");
         using var json = JsonDocument.Parse(output);
