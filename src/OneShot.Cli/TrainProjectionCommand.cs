@@ -30,7 +30,7 @@ internal static class TrainProjectionCommand
         var batch = new Option<int>("--batch") { Description = "Classes per episode (B-way 1-shot, both directions).", DefaultValueFactory = _ => 256 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Adam L2 weight decay (pulls the projection towards the identity it starts from).", DefaultValueFactory = _ => 1e-2 };
-        var tuneBlocks = new Option<int>("--tune-blocks") { Description = "Also fine-tune this many of the last ResNet-18 blocks (0: projection only); the lower network is run once per image and cached.", DefaultValueFactory = _ => 0 };
+        var tuneBlocks = new Option<int>("--tune-blocks") { Description = "Also fine-tune this many of the last ResNet-18 blocks of the pooled stage (layer4, or the one stage --pooling names, e.g. layer3:4) (0: projection only); the lower network is run once per image and cached.", DefaultValueFactory = _ => 0 };
         var tailLr = new Option<double>("--tail-lr") { Description = "Adam learning rate of the tuned blocks.", DefaultValueFactory = _ => 1e-4 };
         var tailWeightDecay = new Option<double>("--tail-weight-decay") { Description = "Adam L2 weight decay of the tuned blocks.", DefaultValueFactory = _ => 0 };
         var center = new Option<bool>("--center") { Description = "Subtract the training embeddings' mean before projecting (stored with the projection; a shorter --size then starts at the principal directions of the centred embeddings). Not with --tune-blocks." };

@@ -115,21 +115,22 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
     internal static Tensor Combine(IReadOnlyList<Tensor> parts) =>
         parts.Count == 1 ? parts[0] : cat(parts.Select(p => nn.functional.normalize(p, dim: 1)).ToList(), 1);
 
-    /// <summary>The blocks of the last stage (<c>layer4</c>), input to output.</summary>
-    internal int LastStageBlocks => layer4.named_children().Count();
-
     /// <summary>
-    /// Runs everything before the last <paramref name="tailBlocks"/> blocks of the last stage: the feature map the
-    /// tail continues from (<see cref="ForwardTail"/>).
+    /// Runs everything before the last <paramref name="tailBlocks"/> blocks of the pooled stage (<c>layer4</c> with
+    /// ResNet-18's own pooling, or the one stage a grid pooling such as <c>layer3:4</c> reads): the feature map the tail
+    /// continues from (<see cref="ForwardTail"/>).
     /// </summary>
     internal Tensor ForwardHead(Tensor input, int tailBlocks)
     {
-        var blocks = TailCheck(tailBlocks);
+        var (stage, _, blocks) = TailCheck(tailBlocks);
         using var scope = NewDisposeScope();
         var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
-        x = layer1.forward(x);
-        x = layer2.forward(x);
-        x = layer3.forward(x);
+        var stages = new[] { layer1, layer2, layer3, layer4 };
+        for (int s = 1; s < stage; s++)
+        {
+            x = stages[s - 1].forward(x);
+        }
+
         foreach (var (_, block) in blocks.Take(blocks.Count - tailBlocks))
         {
             x = block.forward(x);
@@ -141,7 +142,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
     /// <summary>Runs the last <paramref name="tailBlocks"/> blocks and the pooling on a map from <see cref="ForwardHead"/>.</summary>
     internal Tensor ForwardTail(Tensor head, int tailBlocks)
     {
-        var blocks = TailCheck(tailBlocks);
+        var (_, grid, blocks) = TailCheck(tailBlocks);
         using var scope = NewDisposeScope();
         var x = head;
         foreach (var (_, block) in blocks.Skip(blocks.Count - tailBlocks))
@@ -149,31 +150,34 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
             x = block.forward(x);
         }
 
-        return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
+        return (grid == 1 ? avgpool.forward(x).flatten(1) : Pool(x, grid)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The state-dict prefixes of the last <paramref name="tailBlocks"/> blocks, for example <c>layer4.2.</c>.</summary>
+    /// <summary>The state-dict prefixes of the last <paramref name="tailBlocks"/> blocks, for example <c>layer4.1.</c> or <c>layer3.1.</c>.</summary>
     internal IReadOnlyList<string> TailPrefixes(int tailBlocks)
     {
-        var blocks = TailCheck(tailBlocks);
-        return blocks.Skip(blocks.Count - tailBlocks).Select(b => $"layer4.{b.Name}.").ToList();
+        var (stage, _, blocks) = TailCheck(tailBlocks);
+        return blocks.Skip(blocks.Count - tailBlocks).Select(b => $"layer{stage}.{b.Name}.").ToList();
     }
 
-    private List<(string Name, nn.Module<Tensor, Tensor> Block)> TailCheck(int tailBlocks)
+    /// <summary>The pooled stage, its grid and its blocks (input to output); one pooled stage only.</summary>
+    private (int Stage, int Grid, List<(string Name, nn.Module<Tensor, Tensor> Block)> Blocks) TailCheck(int tailBlocks)
     {
-        if (!StagePooling.IsDefault(_pooling))
+        if (_pooling.Count != 1)
         {
             throw new InvalidOperationException(
-                $"Tuning the last blocks needs ResNet-18's own pooling (layer4:1); this network pools {StagePooling.FormatList(_pooling)}. Tune the default network, or train a projection only.");
+                $"Tuning the last blocks needs one pooled stage (such as layer4:1 or layer3:4); this network pools {StagePooling.FormatList(_pooling)}. Pool one stage, or train a projection only.");
         }
 
-        var blocks = layer4.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
+        var (stage, grid) = (_pooling[0].Stage, _pooling[0].Grid);
+        var module = new[] { layer1, layer2, layer3, layer4 }[stage - 1];
+        var blocks = module.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
         if (tailBlocks < 1 || tailBlocks > blocks.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(tailBlocks), tailBlocks, $"Expected 1..{blocks.Count} blocks of the last stage.");
+            throw new ArgumentOutOfRangeException(nameof(tailBlocks), tailBlocks, $"Expected 1..{blocks.Count} blocks of the pooled stage (layer{stage}).");
         }
 
-        return blocks;
+        return (stage, grid, blocks);
     }
 
     /// <inheritdoc />

@@ -23,13 +23,15 @@ public static class TunedTailTrainer
 {
     /// <summary>
     /// The feature maps the tuned blocks start from: <paramref name="images"/> through the base up to (not including)
-    /// its last <paramref name="tailBlocks"/> blocks, on the CPU as float32.
+    /// its last <paramref name="tailBlocks"/> blocks (of <c>layer4</c>, or of the one stage a grid pooling such as
+    /// <c>layer3:4</c> reads), on the CPU as float32.
     /// </summary>
-    /// <param name="baseEmbedder">A ResNet-18 embedder (any number of blocks per stage).</param>
+    /// <param name="baseEmbedder">A ResNet-18 embedder (any number of blocks per stage) that pools one stage.</param>
     /// <param name="images">Preprocessed images <c>[N, C, H, W]</c>.</param>
-    /// <param name="tailBlocks">How many blocks of the last stage will be tuned (1 to the stage's block count).</param>
+    /// <param name="tailBlocks">How many blocks of the pooled stage will be tuned (1 to the stage's block count).</param>
     /// <exception cref="ArgumentException">The embedder is not a ResNet-18.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tailBlocks"/> is outside 1..blocks of the last stage.</exception>
+    /// <exception cref="InvalidOperationException">The network pools more than one stage.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tailBlocks"/> is outside 1..blocks of the pooled stage.</exception>
     public static Tensor HeadFeatures(Embedder baseEmbedder, Tensor images, int tailBlocks)
     {
         var network = ResNetOf(baseEmbedder);

@@ -125,13 +125,13 @@ public sealed class StagePoolingTests : IDisposable
     }
 
     [Fact]
-    public void TunedTail_PooledNetwork_RefusesWithTheReason()
+    public void TunedTail_TwoPooledStages_RefusesWithTheReason()
     {
-        using var embedder = EmbedderTests.CreateSeeded(Rgb64("layer3:4"));
+        using var embedder = EmbedderTests.CreateSeeded(Rgb64("layer3:4,layer4:1"));
         using var images = TensorAssert.Images(1, 3, 64, 64);
 
         var act = () => TunedTailTrainer.HeadFeatures(embedder, images, tailBlocks: 1);
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("Tuning the last blocks needs ResNet-18's own pooling (layer4:1); this network pools layer3:4.*");
+        act.Should().Throw<InvalidOperationException>().WithMessage("Tuning the last blocks needs one pooled stage (such as layer4:1 or layer3:4); this network pools layer3:4,layer4:1.*");
     }
 }

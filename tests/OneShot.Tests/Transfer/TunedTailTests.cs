@@ -56,6 +56,31 @@ public sealed class TunedTailTests : IDisposable
         FluentActions.Invoking(() => TunedTailTrainer.HeadFeatures(embedder, images, 4)).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*1..3*");
     }
 
+    [Fact]
+    public void HeadThenTail_GridPooledStage_IsTheEmbeddingAndTunesThatStagesBlocks()
+    {
+        manual_seed(7);
+        using var embedder = Embedder.Create(new EmbedderOptions
+        {
+            Backbone = new ResNet18Options { BlocksPerStage = [1, 1, 2, 1], Pooling = StagePooling.ParseList("layer3:2") },
+            Preprocessing = new ImagePreprocessing { Color = ColorMode.Rgb, Width = 32, Height = 32 },
+            Device = DeviceChoice.Cpu,
+        });
+        using var images = randn(5, 3, 32, 32);
+
+        using var head = TunedTailTrainer.HeadFeatures(embedder, images, tailBlocks: 1);
+        using var expected = embedder.Embed(images);
+        var network = (ResNet18)embedder.Network;
+        using var tail = network.ForwardTail(head, 1);
+
+        head.shape.Should().Equal(5, 256, 2, 2);
+        tail.shape.Should().Equal(5, 256 * 4);
+        ((tail - expected).abs().max().item<float>() / expected.abs().max().item<float>()).Should().BeLessThan(1e-4f);
+        network.TailPrefixes(1).Should().Equal("layer3.1.");
+        network.TailPrefixes(2).Should().Equal("layer3.0.", "layer3.1.");
+        FluentActions.Invoking(() => TunedTailTrainer.HeadFeatures(embedder, images, 3)).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*1..2 blocks of the pooled stage (layer3)*");
+    }
+
     /// <summary>Two noisy views of 48 random images; the projection's learning rate is 0, so only the tail can lower the loss.</summary>
     private static (Tensor Maps, int[] Classes) Pairs(Embedder embedder, int classes, int tailBlocks, int seed)
     {
