@@ -229,10 +229,11 @@ public sealed class OneShotRecognizer : IDisposable
         {
             string path = Path.GetFullPath(options.GalleryPath);
             recorded = TestTimeAugmentation.FromGalleryProperties(Gallery.ReadInfo(path).Properties, path);
-            if (recorded is not null && configured is not null && recorded.ToString() != configured.ToString())
+            bool set = !string.IsNullOrWhiteSpace(options.TestTimeAugmentation);
+            if (set && configured?.ToString() != recorded?.ToString())
             {
                 throw new ArgumentException(
-                    $"OneShot TestTimeAugmentation is '{configured}', but the gallery '{path}' was enrolled with '{recorded}'; set '{recorded}' (or leave it unset), or use another GalleryPath. The gallery is unchanged.",
+                    $"OneShot TestTimeAugmentation is '{configured?.ToString() ?? "none"}', but the gallery '{path}' was enrolled with '{recorded?.ToString() ?? "none"}'; set '{recorded?.ToString() ?? "none"}' (or leave it unset), or use another GalleryPath. The gallery is unchanged.",
                     nameof(OneShotServiceOptions.TestTimeAugmentation));
             }
         }

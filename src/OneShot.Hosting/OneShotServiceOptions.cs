@@ -50,8 +50,8 @@ public sealed class OneShotServiceOptions
     /// default), <c>shifts4</c> or <c>shifts8</c> (<see cref="Embeddings.TestTimeAugmentation.Parse"/>; each image is
     /// embedded in 5 or 9 shifted views and the embeddings averaged). Null takes what the gallery file at
     /// <see cref="GalleryPath"/> records (<c>oneshot enroll --tta</c> and the service both record it), so such a gallery
-    /// opens without a setting; a setting that differs from the recorded one stops the host naming both, and a gallery
-    /// the service creates records it.
+    /// opens without a setting; a setting (<c>none</c> included) that differs from the gallery's stops the host naming
+    /// both, and a gallery the service creates records it.
     /// </summary>
     public string? TestTimeAugmentation { get; set; }
 

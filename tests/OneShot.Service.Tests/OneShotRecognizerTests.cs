@@ -115,6 +115,21 @@ public sealed class OneShotRecognizerTests : IDisposable
             .WithMessage("OneShot TestTimeAugmentation is 'shifts8', but the gallery '*gallery.bin' was enrolled with 'shifts4'*")
             .And.ParamName.Should().Be("TestTimeAugmentation");
         File.ReadAllBytes(path).Should().Equal(before);
+
+        // An explicit none is a setting too: the plain model's embeddings would not fit the gallery's.
+        var none = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = path, TestTimeAugmentation = "none" });
+        none.Should().Throw<ArgumentException>().WithMessage("OneShot TestTimeAugmentation is 'none', but the gallery '*gallery.bin' was enrolled with 'shifts4'*");
+
+        // And a plain gallery refuses a setting.
+        string plainPath = Path.Combine(_directory.Path, "plain.bin");
+        using (var recognizer = OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = plainPath }))
+        {
+            recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]);
+        }
+
+        var shifts = () => OneShotRecognizer.Create(new OneShotServiceOptions { ModelPath = ShippedModel, GalleryPath = plainPath, TestTimeAugmentation = "shifts8" });
+        shifts.Should().Throw<ArgumentException>().WithMessage("OneShot TestTimeAugmentation is 'shifts8', but the gallery '*plain.bin' was enrolled with 'none'*");
+        File.ReadAllBytes(path).Should().Equal(before);
     }
 
     [Fact]
