@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Globalization;
 using OneShot.Galleries;
 using OneShot.Serialization;
+using OneShot.Serialization.Onnx;
+using OneShot.Transfer;
 
 namespace OneShot.Cli;
 
@@ -11,17 +14,19 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("path") { Description = "A model folder (with model.json) or a gallery file." };
+        var target = new Argument<string>("path") { Description = "A model folder (model.json), a projection folder (projection.json), an .onnx file with its sidecar, or a gallery file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("info", "Describe a model folder or a gallery file.");
+        var command = new Command("info", "Describe a model folder, a projection folder, an .onnx file (its sidecar) or a gallery file.");
         command.Arguments.Add(target);
         command.Options.Add(json);
         command.SetAction(result => ExitCodes.Run(() =>
         {
             string path = result.GetValue(target)!;
-            JsonObject info = Directory.Exists(path) ? DescribeModel(path)
+            JsonObject info = ProjectedEmbedder.IsProjectionFolder(path) ? DescribeProjection(path)
+                : Directory.Exists(path) ? DescribeModel(path)
+                : CliModels.IsOnnx(path) ? DescribeOnnx(path)
                 : File.Exists(path) ? DescribeGallery(path)
-                : throw new FileNotFoundException($"'{path}' is neither a model folder nor a gallery file.", path);
+                : throw new FileNotFoundException($"'{path}' is neither a model folder, an .onnx file nor a gallery file.", path);
             if (result.GetValue(json))
             {
                 Console.WriteLine(info.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
@@ -61,6 +66,57 @@ internal static class InfoCommand
             ["libraryVersion"] = m.LibraryVersion,
             ["description"] = m.Description,
             ["training"] = training,
+        };
+    }
+
+    private static JsonObject DescribeProjection(string directory)
+    {
+        var m = ProjectedEmbedder.ReadMetadata(directory);
+        var training = new JsonObject();
+        foreach (var (key, value) in (m.TrainingInfo ?? []).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            training[key] = value;
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "projection",
+            ["path"] = Path.GetFullPath(directory),
+            ["base"] = m.Base,
+            ["baseArchitecture"] = m.BaseArchitecture,
+            ["basePooling"] = m.BasePooling ?? "-",
+            ["contentCrop"] = m.BaseContentCropMargin is { } margin ? margin.ToString("0.#####", CultureInfo.InvariantCulture) : "-",
+            ["centred"] = m.InputMean is not null,
+            ["tunedBase"] = m.TunedBase is not null,
+            ["inputSize"] = m.InputSize,
+            ["embeddingSize"] = m.OutputSize,
+            ["baseWeightsSha256"] = m.BaseWeightsSha256,
+            ["weightsSha256"] = m.Weights.Sha256,
+            ["formatVersion"] = m.FormatVersion,
+            ["description"] = m.Description,
+            ["training"] = training,
+        };
+    }
+
+    private static JsonObject DescribeOnnx(string path)
+    {
+        string sidecarPath = OnnxSidecarFile.PathFor(path);
+        var sidecar = OnnxSidecarFile.Read(sidecarPath);
+        var p = sidecar.Preprocessing;
+        return new JsonObject
+        {
+            ["kind"] = "onnx",
+            ["path"] = Path.GetFullPath(path),
+            ["bytes"] = File.Exists(path) ? new FileInfo(path).Length : throw new FileNotFoundException($"The ONNX model '{path}' does not exist (its sidecar '{sidecarPath}' does).", path),
+            ["sidecar"] = Path.GetFullPath(sidecarPath),
+            ["architecture"] = sidecar.Architecture,
+            ["input"] = sidecar.InputName,
+            ["output"] = sidecar.OutputName,
+            ["embeddingSize"] = sidecar.EmbeddingSize?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            ["image"] = $"{p.Channels}x{p.Height}x{p.Width}",
+            ["preprocessing"] = p.ToCanonicalString(),
+            ["l2Normalize"] = sidecar.L2Normalize,
+            ["description"] = sidecar.Description,
         };
     }
 

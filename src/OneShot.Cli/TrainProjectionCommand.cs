@@ -178,7 +178,7 @@ internal static class TrainProjectionCommand
             }
 
             string what = tail > 0
-                ? $"The last {tail} blocks of {embedder.Architecture} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) by episodic metric learning on cached feature maps."
+                ? $"The last {(tail == 1 ? "block" : $"{tail} blocks")} of {embedder.Architecture}'s {(poolingText is null ? "layer4" : $"pooled stage ({poolingText})")} fine-tuned with a linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised){(margin is null ? "" : " on images cut to their content")} by episodic metric learning on cached feature maps."
                 : $"A linear projection ({trained.InputSize} -> {trained.OutputSize}, L2-normalised) of {embedder.Architecture}{(poolingText is null ? "" : $" pooled {poolingText}")}{(margin is null ? "" : " on images cut to their content")}{(centred ? ", centred on the training mean," : "")} trained with episodic metric learning on cached embeddings.";
             projected.Save(outDir, reference, what, info);
             Console.WriteLine(chosen is null

@@ -448,6 +448,10 @@ public sealed class ProjectedEmbedder : IEmbedder
             : ModelFile.Load(reference, options?.Device ?? DeviceChoice.Auto);
     }
 
+    /// <summary>The whole <c>projection.json</c> of <paramref name="folder"/>, read and version-checked without loading anything (for <c>oneshot info</c>).</summary>
+    /// <exception cref="ModelFormatException">The JSON is missing or invalid.</exception>
+    internal static ProjectionJson ReadMetadata(string folder) => ReadJson(Path.Combine(folder, MetadataFileName));
+
     /// <summary>Reads the base reference and sizes of a projection folder without loading anything.</summary>
     /// <exception cref="ModelFormatException">The JSON is missing or invalid.</exception>
     public static (string Base, int InputSize, int OutputSize, string? Description) ReadInfo(string folder)

@@ -107,6 +107,36 @@ public sealed class CliProjectionTests : IDisposable
 
     [Fact]
     [Trait("Category", TestPaths.SharedDataTrait)]
+    public void TrainProjection_TuneBlocksOfAGridPooledStage_TunesThatStageAndEvaluates()
+    {
+        string baseFolder = Path.Combine(_dir, "resnet"), output = Path.Combine(_dir, "tuned-grid");
+        SaveSmallResNet(baseFolder, seed: 5, blocksPerStage: [1, 1, 2, 1]);
+
+        var (code, stdout, error) = CliRunner.Invoke("train-projection", "--base", baseFolder, "--emoji", Emoji, "--augment", "0", "--epochs", "2", "--pooling", "layer3:2", "--tune-blocks", "1", "--tail-lr", "1e-3", "--out", output);
+
+        code.Should().Be(ExitCodes.Success, error);
+        stdout.Should().Contain("Saved projection 1024 -> 1024", "layer3's 256 channels on 2x2 cells");
+        string tail = Directory.GetFiles(output, "tuned-base-*.bin").Should().ContainSingle().Subject;
+        using (var stream = File.OpenRead(tail))
+        using (var dict = OneShot.Serialization.StateDictReader.Read(stream, tail))
+        {
+            dict.Names.Should().NotBeEmpty().And.OnlyContain(n => n.StartsWith("layer3.1.", StringComparison.Ordinal), "the pooled stage's last block is the one tuned");
+        }
+
+        var (infoCode, info, _) = CliRunner.Invoke("info", output, "--json");
+        infoCode.Should().Be(0);
+        using (var json = JsonDocument.Parse(info))
+        {
+            json.RootElement.GetProperty("tunedBase").GetBoolean().Should().BeTrue();
+            json.RootElement.GetProperty("basePooling").GetString().Should().Be("layer3:2");
+            json.RootElement.GetProperty("description").GetString().Should().StartWith("The last block of resnet18's pooled stage (layer3:2) fine-tuned");
+        }
+
+        EvaluatesAboveChance(output);
+    }
+
+    [Fact]
+    [Trait("Category", TestPaths.SharedDataTrait)]
     public void TrainProjection_PoolingAndCenter_StoresBothWithTheProjectionAndEvaluates()
     {
         string baseFolder = Path.Combine(_dir, "resnet"), output = Path.Combine(_dir, "pooled");

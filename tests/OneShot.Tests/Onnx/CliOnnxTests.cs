@@ -64,6 +64,32 @@ public sealed class CliOnnxTests : IDisposable
         using var expected = folder.Embed(images);
         using var actual = exported.Embed(images);
         OnnxTestModels.RelativeError(OnnxTestModels.Values(actual), OnnxTestModels.Values(expected)).Should().BeLessThan(1e-5);
+
+        // info describes both without loading a network: the projection folder from projection.json, the ONNX file from its sidecar.
+        var (infoCode, info, infoError) = CliRunner.Invoke("info", projectionFolder, "--json");
+        infoCode.Should().Be(0, infoError);
+        using (var json = JsonDocument.Parse(info))
+        {
+            var root = json.RootElement;
+            (root.GetProperty("kind").GetString(), root.GetProperty("basePooling").GetString(), root.GetProperty("centred").GetBoolean(), root.GetProperty("tunedBase").GetBoolean())
+                .Should().Be(("projection", "layer3:4", true, false));
+            (root.GetProperty("inputSize").GetInt32(), root.GetProperty("embeddingSize").GetInt32()).Should().Be((4096, 16));
+        }
+
+        (infoCode, info, infoError) = CliRunner.Invoke("info", onnx, "--json");
+        infoCode.Should().Be(0, infoError);
+        using (var json = JsonDocument.Parse(info))
+        {
+            var root = json.RootElement;
+            (root.GetProperty("kind").GetString(), root.GetProperty("architecture").GetString(), root.GetProperty("input").GetString(), root.GetProperty("image").GetString())
+                .Should().Be(("onnx", "resnet18+projection", "images", "3x72x72"));
+            root.GetProperty("bytes").GetInt64().Should().Be(new FileInfo(onnx).Length);
+        }
+
+        File.Delete(onnx + ".json");
+        (infoCode, _, infoError) = CliRunner.Invoke("info", onnx);
+        infoCode.Should().Be(OneShot.Cli.ExitCodes.Data);
+        infoError.Should().Contain(onnx + ".json").And.Contain("was not found");
     }
 
     [Fact]
