@@ -100,6 +100,11 @@ internal static class InfoCommand
 
     private static JsonObject DescribeOnnx(string path)
     {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The ONNX model '{path}' does not exist.", path);
+        }
+
         string sidecarPath = OnnxSidecarFile.PathFor(path);
         var sidecar = OnnxSidecarFile.Read(sidecarPath);
         var p = sidecar.Preprocessing;
@@ -107,7 +112,7 @@ internal static class InfoCommand
         {
             ["kind"] = "onnx",
             ["path"] = Path.GetFullPath(path),
-            ["bytes"] = File.Exists(path) ? new FileInfo(path).Length : throw new FileNotFoundException($"The ONNX model '{path}' does not exist (its sidecar '{sidecarPath}' does).", path),
+            ["bytes"] = new FileInfo(path).Length,
             ["sidecar"] = Path.GetFullPath(sidecarPath),
             ["architecture"] = sidecar.Architecture,
             ["input"] = sidecar.InputName,
