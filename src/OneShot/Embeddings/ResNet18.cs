@@ -94,7 +94,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
         var parts = new List<Tensor>(_pooling.Count);
-        var stages = new[] { layer1, layer2, layer3, layer4 };
+        var stages = Stages();
         for (int stage = 1; stage <= _pooling[^1].Stage; stage++) // stages after the last pooled one are not run
         {
             x = stages[stage - 1].forward(x);
@@ -125,7 +125,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         var (stage, _, blocks) = TailCheck(tailBlocks);
         using var scope = NewDisposeScope();
         var x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
-        var stages = new[] { layer1, layer2, layer3, layer4 };
+        var stages = Stages();
         for (int s = 1; s < stage; s++)
         {
             x = stages[s - 1].forward(x);
@@ -160,6 +160,9 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         return blocks.Skip(blocks.Count - tailBlocks).Select(b => $"layer{stage}.{b.Name}.").ToList();
     }
 
+    /// <summary><c>layer1</c>..<c>layer4</c> in order (a method, not a field, so that module registration sees each stage once).</summary>
+    private Sequential[] Stages() => [layer1, layer2, layer3, layer4];
+
     /// <summary>The pooled stage, its grid and its blocks (input to output); one pooled stage only.</summary>
     private (int Stage, int Grid, List<(string Name, nn.Module<Tensor, Tensor> Block)> Blocks) TailCheck(int tailBlocks)
     {
@@ -170,7 +173,7 @@ public sealed class ResNet18 : nn.Module<Tensor, Tensor>
         }
 
         var (stage, grid) = (_pooling[0].Stage, _pooling[0].Grid);
-        var module = new[] { layer1, layer2, layer3, layer4 }[stage - 1];
+        var module = Stages()[stage - 1];
         var blocks = module.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
         if (tailBlocks < 1 || tailBlocks > blocks.Count)
         {

@@ -456,7 +456,7 @@ public sealed class ProjectedEmbedder : IEmbedder
     /// <exception cref="ModelFormatException">The JSON is missing or invalid.</exception>
     public static (string Base, int InputSize, int OutputSize, string? Description) ReadInfo(string folder)
     {
-        var json = ReadJson(Path.Combine(folder, MetadataFileName));
+        var json = ReadMetadata(folder);
         return (json.Base, json.InputSize, json.OutputSize, json.Description);
     }
 
