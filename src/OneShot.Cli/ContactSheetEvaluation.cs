@@ -29,13 +29,13 @@ internal static class ContactSheetEvaluation
     public static IReadOnlyList<double> Save(string path, IEmbedder embedder, IClassDataset dataset, ImagePreprocessing preprocessing, EpisodeEvaluationOptions options, string datasetName)
     {
         var o = options;
-        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query);
+        var sampler = new EpisodeSampler(dataset, o.Way, o.Shot, o.Query, o.Constraints());
         int episodes = Math.Min(MaxEpisodes, o.Episodes);
         var sections = new List<ContactSheetSection>(episodes);
         var accuracies = new double[episodes];
         for (int e = 0; e < episodes; e++)
         {
-            using var episode = sampler.Sample(o.Seed, e);
+            using var episode = sampler.Load(o.PlanOf(sampler, e));
             (var section, accuracies[e]) = Section(e, episode, embedder, dataset, preprocessing, options.Classifier);
             sections.Add(section);
         }

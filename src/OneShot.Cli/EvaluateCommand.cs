@@ -19,6 +19,7 @@ internal static class EvaluateCommand
         var episodes = new EpisodeArguments(way: 5, episodes: 1000, seed: 1, "Episodes to average over.");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
         var withinAlphabet = new Option<bool>("--within-alphabet") { Description = "Omniglot: Lake et al.'s one-shot task: every episode's classes from one alphabet, support and queries by different drawers (use --split evaluation)." };
+        var lakeRuns = new Option<bool>("--lake-runs") { Description = "Omniglot: Lake et al.'s 20 published runs of the one-shot task (20-way 1-shot within one alphabet, support and queries by two drawers, 400 trials; --split evaluation), the episodes of the human and BPL figures. Replaces --way/--shot/--query/--episodes/--seed." };
         var reliability = new Option<string?>("--reliability-diagram") { Description = "Also draw the reliability diagram (accuracy per confidence bin, 15 bins) to this PNG file." };
         var unknownWay = new Option<int>("--unknown-way") { Description = "Open set: also run episodes with this many extra classes whose queries are unknowns, and report AUROC (and FAR/FRR with --unknown-far).", DefaultValueFactory = _ => 0 };
         var sheet = new Option<string?>("--sheet") { Description = "Also draw the first few episodes (support, queries, right/wrong predictions) to this PNG file." };
@@ -29,7 +30,7 @@ internal static class EvaluateCommand
         data.AddTo(command);
         classifierArguments.AddTo(command);
         episodes.AddTo(command);
-        foreach (var option in new Option[] { model, split, withinAlphabet, reliability, unknownWay, json, sheet, tta })
+        foreach (var option in new Option[] { model, split, withinAlphabet, lakeRuns, reliability, unknownWay, json, sheet, tta })
         {
             command.Options.Add(option);
         }
@@ -58,6 +59,15 @@ internal static class EvaluateCommand
                 options = dataset is OneShot.Data.OmniglotDataset
                     ? options.WithinAlphabet(dataset)
                     : throw new ArgumentException("--within-alphabet needs --omniglot (its alphabets are the groups).");
+            }
+
+            if (result.GetValue(lakeRuns))
+            {
+                options = dataset is not OneShot.Data.OmniglotDataset
+                    ? throw new ArgumentException("--lake-runs needs --omniglot with --split evaluation (the runs are characters of the evaluation set).")
+                    : result.GetValue(withinAlphabet) || result.GetValue(unknownWay) != 0
+                        ? throw new ArgumentException("--lake-runs is a fixed closed-set protocol of its own: drop --within-alphabet and --unknown-way.")
+                        : options.LakeRuns(dataset);
             }
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
@@ -127,6 +137,11 @@ internal static class EvaluateCommand
             else
             {
                 Console.WriteLine(evaluation.Describe(name, splitName));
+                if (options.FixedPlans is not null)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"Lake et al.'s 20 runs: {Math.Round(evaluation.Accuracy * 400)} of 400 right (published on these runs: people 95.5 %, Bayesian Program Learning 96.7 %, Koch et al.'s Siamese network 92.0 %)"));
+                }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"calibration: ECE {calibration.ExpectedCalibrationError:0.0000} ({calibration.Bins.Count} bins), mean confidence {calibration.MeanConfidence:P2}, temperature {options.Classifier.Temperature:G4}"));
                 if (openSet is not null)
@@ -154,6 +169,7 @@ internal static class EvaluateCommand
 
     private static string ProtocolName(EpisodeEvaluationOptions options) => options switch
     {
+        { FixedPlans: not null } => "lake-20-runs",
         { SharedItemIndices: true, ClassGroups: not null } => "within-alphabet",
         { SupportItems: null, ClassGroups: null } => "random",
         { SupportItems: null } => "within-group",

@@ -51,7 +51,7 @@ public static class Calibrator
                 for (int e = 0; e < o.Episodes; e++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (support, query) = cache.Gather(sampler.Plan(EpisodeSampler.CreateRandom(o.Seed, e)));
+                    var (support, query) = cache.Gather(o.PlanOf(sampler, e));
                     episodes.Add((support, query));
                 }
             }

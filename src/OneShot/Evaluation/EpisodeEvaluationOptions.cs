@@ -97,9 +97,77 @@ public sealed record EpisodeEvaluationOptions
         return this with { ClassGroups = alphabets, SharedItemIndices = true };
     }
 
+    /// <summary>
+    /// Lake et al.'s 20 one-shot runs (<see cref="LakeOneShotRuns"/>) on <paramref name="omniglot"/> (Omniglot's
+    /// evaluation set without rotations): 20 fixed 20-way 1-shot episodes with one query per class, the support of each
+    /// run by one drawer and its queries by another, 400 trials. The accuracy is the mean over the runs (Lake et al.'s
+    /// figure); the seed, groups and item pools of these options no longer apply.
+    /// </summary>
+    /// <param name="omniglot">The evaluation set, classes named <c>Alphabet/characterNN</c>, item j drawn by drawer j + 1.</param>
+    /// <returns>These options with the 20 runs as their episodes.</returns>
+    /// <exception cref="ArgumentException">A character of the runs is not a class of <paramref name="omniglot"/>, or has fewer drawings than its drawer's number.</exception>
+    public EpisodeEvaluationOptions LakeRuns(IClassDataset omniglot)
+    {
+        ArgumentNullException.ThrowIfNull(omniglot);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < omniglot.Classes.Count; c++)
+        {
+            index.TryAdd(omniglot.Classes[c], c);
+        }
+
+        var runs = LakeOneShotRuns.Runs;
+        var missing = runs.SelectMany(r => r.Characters.Select(r.ClassName)).Where(n => !index.ContainsKey(n)).Distinct().ToList();
+        if (missing.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Lake et al.'s 20 runs need Omniglot's evaluation set without rotations (split 'evaluation'): {missing.Count} of their 200 characters are not classes of this dataset ({omniglot.Classes.Count} classes), for example {missing[0]}.",
+                nameof(omniglot));
+        }
+
+        var plans = new List<EpisodePlan>(runs.Count);
+        foreach (var run in runs)
+        {
+            int[] classes = [.. run.Characters.Select(c => index[run.ClassName(c)])];
+            int needed = Math.Max(run.SupportDrawer, run.QueryDrawer);
+            int shortClass = classes.Where(c => omniglot.CountOf(c) < needed).DefaultIfEmpty(-1).First();
+            if (shortClass >= 0)
+            {
+                throw new ArgumentException(
+                    $"Run {run.Number} needs drawer {needed}'s drawing of {omniglot.Classes[shortClass]}, which has only {omniglot.CountOf(shortClass)} images.",
+                    nameof(omniglot));
+            }
+
+            plans.Add(new EpisodePlan(
+                classes,
+                [.. classes.Select(_ => new[] { run.SupportDrawer - 1 })],
+                [.. classes.Select(_ => new[] { run.QueryDrawer - 1 })],
+                Shot: 1,
+                Query: 1));
+        }
+
+        return this with
+        {
+            Way = 20, Shot = 1, Query = 1, Episodes = runs.Count, UnknownWay = 0,
+            ClassGroups = null, SharedItemIndices = false, SupportItems = null, QueryItems = null, FixedPlans = plans,
+        };
+    }
+
+    /// <summary>The fixed episodes of <see cref="LakeRuns"/>, or null when episodes are drawn from <see cref="Seed"/>.</summary>
+    internal IReadOnlyList<EpisodePlan>? FixedPlans { get; init; }
+
+    /// <summary>Episode <paramref name="episode"/>: the fixed one, or the one <paramref name="sampler"/> draws from (<see cref="Seed"/>, episode).</summary>
+    internal EpisodePlan PlanOf(EpisodeSampler sampler, int episode) =>
+        FixedPlans is { } plans ? plans[episode] : sampler.Plan(EpisodeSampler.CreateRandom(Seed, episode));
+
     /// <summary>The sampler constraints these options ask for, or null.</summary>
     internal EpisodeConstraints? Constraints()
     {
+        if (FixedPlans is { } plans && (plans.Count != Episodes || UnknownWay != 0 || plans.Any(p => p.Way != Way || p.Shot != Shot || p.Query != Query)))
+        {
+            throw new ArgumentException(
+                $"Lake et al.'s runs are {plans.Count} fixed 20-way 1-shot 1-query episodes without unknowns; these options were changed after LakeRuns to {Episodes} episodes of {Way}-way {Shot}-shot {Query}-query with {UnknownWay} unknown classes.");
+        }
+
         if ((SupportItems is null) != (QueryItems is null))
         {
             throw new ArgumentException("Set both SupportItems and QueryItems, or neither.");

@@ -77,7 +77,7 @@ public sealed class EpisodeEvaluator
         for (int e = 0; e < o.Episodes; e++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var plan = sampler.Plan(EpisodeSampler.CreateRandom(o.Seed, e));
+            var plan = o.PlanOf(sampler, e);
             using (var scope = NewDisposeScope())
             {
                 Tensor support, query;

@@ -94,5 +94,9 @@ public sealed class CliCalibrationTests : IDisposable
 
         code.Should().NotBe(0);
         error.Should().Contain("--within-alphabet needs --omniglot");
+
+        var (lakeCode, _, lakeError) = CliRunner.Invoke("evaluate", "--model", model, "--data", data, "--lake-runs");
+        lakeCode.Should().Be(1, "a usage error");
+        lakeError.Should().Contain("--lake-runs needs --omniglot with --split evaluation");
     }
 }
