@@ -224,12 +224,25 @@ public sealed class OneShotRecognizer : IDisposable
     private static IEmbedder WithTestTimeAugmentation(IEmbedder embedder, OneShotServiceOptions options)
     {
         var configured = options.ParseTestTimeAugmentation();
+        bool set = !string.IsNullOrWhiteSpace(options.TestTimeAugmentation);
+        if (embedder is AugmentedEmbedder already)
+        {
+            // A UseEmbedder factory that averages views itself: wrapping it again would average views of views.
+            if (set && configured?.ToString() != already.Augmentation.ToString())
+            {
+                throw new ArgumentException(
+                    $"OneShot TestTimeAugmentation is '{configured?.ToString() ?? "none"}', but the UseEmbedder factory returned an embedder that already averages '{already.Augmentation}'; set '{already.Augmentation}' (or leave it unset), or return the plain embedder.",
+                    nameof(OneShotServiceOptions.TestTimeAugmentation));
+            }
+
+            return embedder;
+        }
+
         TestTimeAugmentation? recorded = null;
         if (options.GalleryFactory is null && !string.IsNullOrWhiteSpace(options.GalleryPath) && File.Exists(options.GalleryPath))
         {
             string path = Path.GetFullPath(options.GalleryPath);
             recorded = TestTimeAugmentation.FromGalleryProperties(Gallery.ReadInfo(path).Properties, path);
-            bool set = !string.IsNullOrWhiteSpace(options.TestTimeAugmentation);
             if (set && configured?.ToString() != recorded?.ToString())
             {
                 throw new ArgumentException(

@@ -152,6 +152,39 @@ public sealed class OneShotRecognizerTests : IDisposable
     }
 
     [Fact]
+    public void UseEmbedder_FactoryAlreadyAugmented_IsNotWrappedAgain_AndAConflictingSettingIsRefused()
+    {
+        string path = Path.Combine(_directory.Path, "augmented.bin");
+        var options = new OneShotServiceOptions { GalleryPath = path, TestTimeAugmentation = "shifts8" }
+            .UseEmbedder(_ => new AugmentedEmbedder(ModelFile.Load(ShippedModel), TestTimeAugmentation.Shifts8));
+        using (var recognizer = OneShotRecognizer.Create(options))
+        {
+            var augmented = recognizer.Embedder.Should().BeOfType<AugmentedEmbedder>().Subject;
+            augmented.Inner.Should().BeOfType<Embedder>("the factory's views are averaged once, not views of views");
+            recognizer.Enroll("ring", [new ImageUpload("r.png", Draw(Shape.Ring))]);
+            recognizer.Enroll("vertical", [new ImageUpload("v.png", Draw(Shape.VerticalBar))]);
+        }
+
+        Gallery.ReadInfo(path).Properties[TestTimeAugmentation.GalleryPropertyName].Should().Be("shifts8");
+        var unset = new OneShotServiceOptions { GalleryPath = path }
+            .UseEmbedder(_ => new AugmentedEmbedder(ModelFile.Load(ShippedModel), TestTimeAugmentation.Shifts8));
+        using (var reopened = OneShotRecognizer.Create(unset))
+        {
+            reopened.Embedder.Should().BeOfType<AugmentedEmbedder>().Which.Inner.Should().BeOfType<Embedder>();
+            reopened.Classify([new ImageUpload("q.png", Draw(Shape.VerticalBar, dx: 2))])[0].Label.Should().Be("vertical");
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+        var conflicting = new OneShotServiceOptions { GalleryPath = path, TestTimeAugmentation = "shifts4" }
+            .UseEmbedder(_ => new AugmentedEmbedder(ModelFile.Load(ShippedModel), TestTimeAugmentation.Shifts8));
+        var act = () => OneShotRecognizer.Create(conflicting);
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("OneShot TestTimeAugmentation is 'shifts4', but the UseEmbedder factory returned an embedder that already averages 'shifts8'*")
+            .And.ParamName.Should().Be("TestTimeAugmentation");
+        File.ReadAllBytes(path).Should().Equal(before);
+    }
+
+    [Fact]
     public void AddOneShot_RegistersOneRecognizerDisposedWithTheContainer()
     {
         var services = new ServiceCollection().AddLogging().AddOneShot(o => o.ModelPath = ShippedModel);
