@@ -34,6 +34,14 @@ var augmentation = new AffineAugmentationOptions
 var embeddings = Experiments.Embed(embedder, data, augmentation, variants);
 var head = siameseDir is null ? null : OneShot.Verification.SiameseModel.Load(siameseDir, DeviceChoice.Cpu);
 Console.WriteLine($"model {modelDir}; {data.Classes.Count} test classes; {variants} variants at strength {strength.ToString(CultureInfo.InvariantCulture)}");
+if (Environment.GetEnvironmentVariable("COHORT") is string cohortText)
+{
+    var train = OmniglotDataset.Open(omniglot, new OmniglotOptions { Split = OmniglotSplit.Train, IncludeRotations = true });
+    var stats = Experiments.CohortStats(embedder, train, embeddings, int.Parse(cohortText, CultureInfo.InvariantCulture));
+    Experiments.CohortScores(embeddings, stats, 20);
+    return 0;
+}
+
 foreach (int way in new[] { 5, 20 })
 {
     Experiments.OpenSetScores(embeddings, way, head?.Head);
@@ -102,6 +110,119 @@ internal static class Experiments
         {
             var (auroc, frr) = OpenSet(known.Select(v => v[k]).ToArray(), unknown.Select(v => v[k]).ToArray());
             Console.WriteLine($"  {names[k],-30} AUROC {auroc:F4}  FRR at 5 % FAR {100 * frr:F1} %");
+        }
+    }
+
+    public static readonly int[] CohortK = [1, 10, 50, 200, 100000];
+
+    /// <summary>[class][item][k] = (mean, std) of the squared distances of the image to its K nearest cohort images.</summary>
+    public static (double Mean, double Std)[][][] CohortStats(Embedder embedder, OmniglotDataset train, float[][][][] e, int cohortSize)
+    {
+        var random = new Random(3);
+        int[] classes = [.. Enumerable.Range(0, train.Classes.Count).OrderBy(_ => random.Next()).Take(cohortSize)];
+        var parts = new List<Tensor>();
+        using var outer = NewDisposeScope();
+        foreach (var chunk in classes.Chunk(256))
+        {
+            using var scope = NewDisposeScope();
+            var images = cat([.. chunk.Select(c => train.Load(c, [random.Next(Items)]))], 0);
+            parts.Add(embedder.Embed(images).cpu().MoveToOuterDisposeScope());
+        }
+
+        var cohort = cat(parts, 0);
+        int size = (int)cohort.shape[1];
+        var result = new (double, double)[e.Length][][];
+        for (int c = 0; c < e.Length; c++)
+        {
+            using var scope = NewDisposeScope();
+            float[] flat = [.. e[c].SelectMany(item => item[0])];
+            var x = tensor(flat).reshape(Items, size);
+            var d = cdist(x, cohort).pow(2).sort(1).Values;
+            float[] dd = d.data<float>().ToArray();
+            int n = (int)d.shape[1];
+            result[c] = new (double, double)[Items][];
+            for (int i = 0; i < Items; i++)
+            {
+                result[c][i] = [.. CohortK.Select(k =>
+                {
+                    int kk = Math.Min(k, n);
+                    var span = dd.AsSpan(i * n, kk).ToArray();
+                    double m = span.Average(v => (double)v);
+                    double sd = kk > 1 ? Math.Sqrt(span.Sum(v => (v - m) * (v - m)) / (kk - 1)) : 1;
+                    return (m, sd);
+                })];
+            }
+        }
+
+        return result;
+    }
+
+    public static void CohortScores(float[][][][] e, (double Mean, double Std)[][][] stats, int way)
+    {
+        var names = new List<string> { "-d1" };
+        foreach (int k in CohortK)
+        {
+            names.Add($"T-norm K={k}");
+            names.Add($"Z-norm K={k}");
+            names.Add($"S-norm K={k}");
+            names.Add($"mean_K(q) - d1 K={k}");
+            names.Add($"(mean_K(q)+mean_K(p))/2 - d1 K={k}");
+        }
+
+        var random = new Random(1);
+        var known = new List<double[]>();
+        var unknown = new List<double[]>();
+        int correct = 0;
+        for (int episode = 0; episode < Episodes; episode++)
+        {
+            int[] classes = [.. Enumerable.Range(0, e.Length).OrderBy(_ => random.Next()).Take(way + Unknown)];
+            var protos = new (int C, int I)[way];
+            var queries = new List<(int C, int I, int Label)>();
+            for (int k = 0; k < classes.Length; k++)
+            {
+                int[] items = [.. Enumerable.Range(0, Items).OrderBy(_ => random.Next()).Take(Queries + 1)];
+                if (k < way)
+                {
+                    protos[k] = (classes[k], items[0]);
+                }
+
+                for (int j = 1; j <= Queries; j++)
+                {
+                    queries.Add((classes[k], items[j], k < way ? k : -1));
+                }
+            }
+
+            foreach (var (qc, qi, label) in queries)
+            {
+                float[] q = e[qc][qi][0];
+                double[] d = [.. protos.Select(p => Sq(q, e[p.C][p.I][0]))];
+                int best = Array.IndexOf(d, d.Min());
+                double d1 = d[best];
+                var s = new List<double> { -d1 };
+                for (int k = 0; k < CohortK.Length; k++)
+                {
+                    var (mq, sq) = stats[qc][qi][k];
+                    var (mp, sp) = stats[protos[best].C][protos[best].I][k];
+                    double t = (mq - d1) / sq, z = (mp - d1) / sp;
+                    s.AddRange([t, z, (t + z) / 2, mq - d1, ((mq + mp) / 2) - d1]);
+                }
+
+                if (label < 0)
+                {
+                    unknown.Add([.. s]);
+                    continue;
+                }
+
+                known.Add([.. s]);
+                correct += best == label ? 1 : 0;
+            }
+        }
+
+        Console.WriteLine($"{way}-way 1-shot, cohort scores ({100.0 * correct / known.Count:F2} % accuracy):");
+        for (int k = 0; k < names.Count; k++)
+        {
+            var (auroc, frr) = OpenSet([.. known.Select(v => v[k])], [.. unknown.Select(v => v[k])]);
+            Console.WriteLine($"  {names[k],-40} AUROC {auroc:F4}  FRR at 5 % FAR {100 * frr:F1} %");
         }
     }
 
