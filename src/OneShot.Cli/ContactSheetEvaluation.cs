@@ -45,7 +45,9 @@ internal static class ContactSheetEvaluation
         var ci = CultureInfo.InvariantCulture;
         string[] heading =
         [
-            string.Format(ci, "oneshot evaluate: {0}, {1}-way {2}-shot, episodes 1-{3} of {4} (seed {5})", datasetName, o.Way, o.Shot, episodes, o.Episodes, o.Seed),
+            o.FixedPlans is null
+                ? string.Format(ci, "oneshot evaluate: {0}, {1}-way {2}-shot, episodes 1-{3} of {4} (seed {5})", datasetName, o.Way, o.Shot, episodes, o.Episodes, o.Seed)
+                : string.Format(ci, "oneshot evaluate: {0}, Lake et al.'s runs 1-{1} of {2} ({3}-way {4}-shot)", datasetName, episodes, o.Episodes, o.Way, o.Shot),
             string.Format(ci, "Top row: one support image per class (A, B, ...). Below it: {0} of its {1} queries, → the predicted class.", queries, o.Query),
             classes < o.Way
                 ? string.Format(ci, "Drawn: {0} of the {1} classes. A title's accuracy counts all {2} queries of its episode.", classes, o.Way, o.Way * o.Query)

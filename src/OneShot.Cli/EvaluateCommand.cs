@@ -69,6 +69,7 @@ internal static class EvaluateCommand
                         ? throw new ArgumentException("--lake-runs is a fixed closed-set protocol of its own: drop --within-alphabet and --unknown-way.")
                         : options.LakeRuns(dataset);
             }
+
             var evaluation = ConsoleProgress.Run("evaluating", options.Episodes, (Action<int, string?> report) =>
                 new EpisodeEvaluator(options).Evaluate(embedder, dataset, new InlineProgress<EvaluationProgress>(p =>
                     report(p.Episode, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {p.MeanAccuracy:P2}")))));

@@ -143,6 +143,12 @@ public sealed class LakeRunsOnOmniglotTests : IClassFixture<OmniglotFixture>
             "evaluate", "--model", model, "--omniglot", TestPaths.Omniglot, "--split", "evaluation", "--lake-runs", "--way", "5");
         var (badCode, _, badError) = OneShot.Tests.Cli.CliRunner.Invoke(
             "evaluate", "--model", model, "--omniglot", TestPaths.Omniglot, "--split", "evaluation", "--lake-runs", "--within-alphabet");
+        string sheet = Path.Combine(Path.GetTempPath(), $"lake-sheet-{Guid.NewGuid():N}.png");
+        var (sheetCode, _, sheetError) = OneShot.Tests.Cli.CliRunner.Invoke(
+            "evaluate", "--model", model, "--omniglot", TestPaths.Omniglot, "--split", "evaluation", "--lake-runs", "--sheet", sheet);
+        using var embedder = ModelFile.Load(model, DeviceChoice.Cpu);
+        var data = _fixture.Get(OmniglotSplit.Evaluation);
+        var perRun = new EpisodeEvaluator(new EpisodeEvaluationOptions().LakeRuns(data)).Run(embedder, data, null, default).Accuracies;
 
         code.Should().Be(0, error);
         var json = System.Text.Json.Nodes.JsonNode.Parse(output)!;
@@ -154,5 +160,10 @@ public sealed class LakeRunsOnOmniglotTests : IClassFixture<OmniglotFixture>
         text.Should().Contain($"Lake et al.'s 20 runs: {Math.Round(right)} of 400 right", "--way does not change the runs");
         badCode.Should().Be(1, "a usage error");
         badError.Should().Contain("drop --within-alphabet and --unknown-way");
+        sheetCode.Should().Be(0, sheetError);
+        File.Exists(sheet).Should().BeTrue();
+        File.Delete(sheet);
+        string drawn = string.Join(", ", perRun.Take(3).Select(a => a.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)));
+        sheetError.Should().Contain($"sheet: drew 3 of 20 episodes (accuracy {drawn})", "the sheet draws the first runs evaluated, not random episodes");
     }
 }
