@@ -169,29 +169,11 @@ internal static class Experiments
             names.Add($"(mean_K(q)+mean_K(p))/2 - d1 K={k}");
         }
 
-        var random = new Random(1);
         var known = new List<double[]>();
         var unknown = new List<double[]>();
         int correct = 0;
-        for (int episode = 0; episode < Episodes; episode++)
+        foreach (var (protos, queries) in Draw(e.Length, way))
         {
-            int[] classes = [.. Enumerable.Range(0, e.Length).OrderBy(_ => random.Next()).Take(way + Unknown)];
-            var protos = new (int C, int I)[way];
-            var queries = new List<(int C, int I, int Label)>();
-            for (int k = 0; k < classes.Length; k++)
-            {
-                int[] items = [.. Enumerable.Range(0, Items).OrderBy(_ => random.Next()).Take(Queries + 1)];
-                if (k < way)
-                {
-                    protos[k] = (classes[k], items[0]);
-                }
-
-                for (int j = 1; j <= Queries; j++)
-                {
-                    queries.Add((classes[k], items[j], k < way ? k : -1));
-                }
-            }
-
             foreach (var (qc, qi, label) in queries)
             {
                 float[] q = e[qc][qi][0];
@@ -237,29 +219,13 @@ internal static class Experiments
     private static (List<double[]> Known, List<double[]> Unknown, double Accuracy) Run(
         float[][][][] e, int way, int supportVariants, int queryVariants, Func<float[], float[][], double[], double[]> score)
     {
-        var random = new Random(1);
         var known = new List<double[]>();
         var unknown = new List<double[]>();
         int correct = 0;
-        for (int episode = 0; episode < Episodes; episode++)
+        foreach (var (drawn, drawnQueries) in Draw(e.Length, way))
         {
-            int[] classes = [.. Enumerable.Range(0, e.Length).OrderBy(_ => random.Next()).Take(way + Unknown)];
-            var protos = new float[way][];
-            var queries = new List<(float[] Query, int Label)>();
-            for (int k = 0; k < classes.Length; k++)
-            {
-                int[] items = [.. Enumerable.Range(0, Items).OrderBy(_ => random.Next()).Take(Queries + 1)];
-                if (k < way)
-                {
-                    protos[k] = Mean(e[classes[k]][items[0]], supportVariants + 1);
-                }
-
-                for (int j = 1; j <= Queries; j++)
-                {
-                    queries.Add((Mean(e[classes[k]][items[j]], queryVariants + 1), k < way ? k : -1));
-                }
-            }
-
+            float[][] protos = [.. drawn.Select(p => Mean(e[p.C][p.I], supportVariants + 1))];
+            var queries = drawnQueries.Select(q => (Mean(e[q.C][q.I], queryVariants + 1), q.Label));
             foreach (var (q, label) in queries)
             {
                 double[] d = [.. protos.Select(p => Sq(q, p))];
@@ -276,6 +242,33 @@ internal static class Experiments
         }
 
         return (known, unknown, 100.0 * correct / known.Count);
+    }
+
+    /// <summary>The harness's 1,000 episodes (seed 1): (class, item) of every prototype, and of every query with its label (-1: unknown).</summary>
+    private static IEnumerable<((int C, int I)[] Protos, List<(int C, int I, int Label)> Queries)> Draw(int classCount, int way)
+    {
+        var random = new Random(1);
+        for (int episode = 0; episode < Episodes; episode++)
+        {
+            int[] classes = [.. Enumerable.Range(0, classCount).OrderBy(_ => random.Next()).Take(way + Unknown)];
+            var protos = new (int C, int I)[way];
+            var queries = new List<(int C, int I, int Label)>();
+            for (int k = 0; k < classes.Length; k++)
+            {
+                int[] items = [.. Enumerable.Range(0, Items).OrderBy(_ => random.Next()).Take(Queries + 1)];
+                if (k < way)
+                {
+                    protos[k] = (classes[k], items[0]);
+                }
+
+                for (int j = 1; j <= Queries; j++)
+                {
+                    queries.Add((classes[k], items[j], k < way ? k : -1));
+                }
+            }
+
+            yield return (protos, queries);
+        }
     }
 
     private static (double Auroc, double Frr) OpenSet(double[] known, double[] unknown)
