@@ -140,9 +140,11 @@ internal static class EvaluateCommand
                 Console.WriteLine(evaluation.Describe(name, splitName));
                 if (options.FixedPlans is not null)
                 {
+                    int trials = evaluation.Episodes * evaluation.Way * evaluation.Query;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"Lake et al.'s 20 runs: {Math.Round(evaluation.Accuracy * 400)} of 400 right (published on these runs: people 95.5 %, Bayesian Program Learning 96.7 %, Koch et al.'s Siamese network 92.0 %)"));
+                        $"Lake et al.'s {evaluation.Episodes} runs: {Math.Round(evaluation.Accuracy * trials)} of {trials} right (published on these runs: people 95.5 %, Bayesian Program Learning 96.7 %, Koch et al.'s Siamese network 92.0 %)"));
                 }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"calibration: ECE {calibration.ExpectedCalibrationError:0.0000} ({calibration.Bins.Count} bins), mean confidence {calibration.MeanConfidence:P2}, temperature {options.Classifier.Temperature:G4}"));
                 if (openSet is not null)
