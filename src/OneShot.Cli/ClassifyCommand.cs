@@ -67,7 +67,8 @@ internal static class ClassifyCommand
                 throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
             }
 
-            var info = Gallery.ReadInfo(galleryPath);
+            var file = SavedGallery.Read(galleryPath);
+            var info = file.Info;
             var saved = info.Classifier ?? new PrototypeClassifierOptions();
             var classifier = classifierArguments.Resolve(
                 result,
@@ -76,7 +77,7 @@ internal static class ClassifyCommand
                 "a gallery holds embeddings, not images; fine-tune with the FineTuner API and classify with the FineTunedClassifier it returns.",
                 GalleryModel.RecordedAugmentation(info, galleryPath)?.ToString())
                 with { TopK = k, UnknownThreshold = limit };
-            var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier }, info);
+            var (embedder, loaded) = GalleryModel.Load(galleryPath, result.GetValue(model), new GalleryOptions { Classifier = classifier }, file);
             using (embedder)
             using (loaded)
             {

@@ -48,7 +48,8 @@ internal static class EnrollCommand
                 ? ImageInputs.ClassFolders(result.GetValue(paths)!)
                 : [.. ImageInputs.Files(result.GetValue(paths)!).Select(f => (labelValue, f))];
             // The gallery's views are fixed when it is created: embeddings of other views would not be comparable.
-            var info = File.Exists(galleryPath) ? Gallery.ReadInfo(galleryPath) : null;
+            var file = File.Exists(galleryPath) ? SavedGallery.Read(galleryPath) : null;
+            var info = file?.Info;
             var recorded = GalleryModel.RecordedAugmentation(info, galleryPath);
             var augmentation = result.GetValue(tta) is { } given ? CliModels.ParseTestTimeAugmentation(given) : recorded;
             string? views = augmentation?.ToString(), recordedViews = recorded?.ToString();
@@ -73,7 +74,7 @@ internal static class EnrollCommand
                 };
             }
 
-            var (embedder, target, modelDir) = Open(galleryPath, info, result.GetValue(model), options, augmentation);
+            var (embedder, target, modelDir) = Open(galleryPath, file, result.GetValue(model), options, augmentation);
             using (embedder)
             using (target)
             {
@@ -129,11 +130,11 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, GalleryInfo? info, string? modelDir, GalleryOptions? options, TestTimeAugmentation? augmentation)
+    private static (IEmbedder Embedder, Gallery Gallery, string ModelDir) Open(string galleryPath, SavedGallery? saved, string? modelDir, GalleryOptions? options, TestTimeAugmentation? augmentation)
     {
-        if (info is not null)
+        if (saved is not null)
         {
-            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir, options, info);
+            var (embedder, existing) = GalleryModel.Load(galleryPath, modelDir, options, saved);
             string recorded = existing.Properties.GetValueOrDefault(GalleryModel.PropertyName) ?? Path.GetFullPath(modelDir!);
             return (embedder, existing, modelDir is null ? recorded : Path.GetFullPath(modelDir));
         }

@@ -23,17 +23,18 @@ internal static class GalleryModel
 
     /// <summary>
     /// Loads the model for <paramref name="galleryPath"/> (averaged over the test-time augmentation the gallery was
-    /// enrolled with, if any), then the gallery itself. <paramref name="info"/> is the file's <see cref="Gallery.ReadInfo"/>
-    /// when the caller has read it already.
+    /// enrolled with, if any), then the gallery itself. <paramref name="saved"/> is the file when the caller has read it
+    /// already (it is read once either way).
     /// </summary>
-    public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null, GalleryInfo? info = null)
+    public static (IEmbedder Embedder, Gallery Gallery) Load(string galleryPath, string? modelDir, GalleryOptions? options = null, SavedGallery? saved = null)
     {
         if (!File.Exists(galleryPath))
         {
             throw new FileNotFoundException($"The gallery file '{galleryPath}' does not exist; create it with 'oneshot enroll'.", galleryPath);
         }
 
-        info ??= Gallery.ReadInfo(galleryPath);
+        saved ??= SavedGallery.Read(galleryPath);
+        var info = saved.Info;
         string model = modelDir
             ?? (info.Properties.TryGetValue(PropertyName, out string? recorded) ? recorded
                 : throw new ArgumentException($"The gallery '{galleryPath}' does not record its model; give --model DIR."));
@@ -47,7 +48,7 @@ internal static class GalleryModel
         var embedder = CliModels.Load(model, augmentation);
         try
         {
-            return (embedder, Gallery.Load(galleryPath, embedder, options));
+            return (embedder, saved.Open(embedder, options));
         }
         catch
         {

@@ -94,10 +94,14 @@ public sealed class OneShotRecognizer : IDisposable
 
         try
         {
-            embedder = WithTestTimeAugmentation(embedder, options);
+            // The gallery file is read and checked once: its recorded views choose the embedder, then it is opened.
+            var saved = options.GalleryFactory is null && !string.IsNullOrWhiteSpace(options.GalleryPath) && File.Exists(options.GalleryPath)
+                ? SavedGallery.Read(Path.GetFullPath(options.GalleryPath))
+                : null;
+            embedder = WithTestTimeAugmentation(embedder, options, saved);
             var preprocessing = embedder.Preprocessing;
             Log.ModelLoaded(log, embedder.Architecture, modelSource, embedder.EmbeddingSize, preprocessing.Width, preprocessing.Height, preprocessing.Channels, embedder.GetFingerprint().ToString());
-            var (gallery, path, source) = OpenGallery(options, services, embedder, modelSource);
+            var (gallery, path, source) = OpenGallery(options, services, embedder, modelSource, saved);
             Log.GalleryOpened(log, source, gallery.Labels.Count, gallery.Count);
             return new OneShotRecognizer(embedder, gallery, path, source, options, log);
         }
@@ -221,7 +225,7 @@ public sealed class OneShotRecognizer : IDisposable
     /// file records; the embedder itself when neither has one.
     /// </summary>
     /// <exception cref="ArgumentException">The setting and the gallery file's record differ; the message names both.</exception>
-    private static IEmbedder WithTestTimeAugmentation(IEmbedder embedder, OneShotServiceOptions options)
+    private static IEmbedder WithTestTimeAugmentation(IEmbedder embedder, OneShotServiceOptions options, SavedGallery? saved)
     {
         var configured = options.ParseTestTimeAugmentation();
         bool set = !string.IsNullOrWhiteSpace(options.TestTimeAugmentation);
@@ -239,10 +243,10 @@ public sealed class OneShotRecognizer : IDisposable
         }
 
         TestTimeAugmentation? recorded = null;
-        if (options.GalleryFactory is null && !string.IsNullOrWhiteSpace(options.GalleryPath) && File.Exists(options.GalleryPath))
+        if (saved is not null)
         {
-            string path = Path.GetFullPath(options.GalleryPath);
-            recorded = TestTimeAugmentation.FromGalleryProperties(Gallery.ReadInfo(path).Properties, path);
+            string path = saved.Path;
+            recorded = TestTimeAugmentation.FromGalleryProperties(saved.Info.Properties, path);
             if (set && configured?.ToString() != recorded?.ToString())
             {
                 throw new ArgumentException(
@@ -255,7 +259,7 @@ public sealed class OneShotRecognizer : IDisposable
         return augmentation is null ? embedder : new AugmentedEmbedder(embedder, augmentation, ownsInner: true);
     }
 
-    private static (Gallery Gallery, string? Path, string Source) OpenGallery(OneShotServiceOptions options, IServiceProvider? services, IEmbedder embedder, string modelSource)
+    private static (Gallery Gallery, string? Path, string Source) OpenGallery(OneShotServiceOptions options, IServiceProvider? services, IEmbedder embedder, string modelSource, SavedGallery? saved)
     {
         if (options.GalleryFactory is { } galleryFactory)
         {
@@ -276,12 +280,12 @@ public sealed class OneShotRecognizer : IDisposable
             return (new Gallery(embedder), null, "memory");
         }
 
-        string path = Path.GetFullPath(options.GalleryPath);
-        if (File.Exists(path))
+        if (saved is not null)
         {
-            return (Gallery.Load(path, embedder), path, path);
+            return (saved.Open(embedder), saved.Path, saved.Path);
         }
 
+        string path = Path.GetFullPath(options.GalleryPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var gallery = new Gallery(embedder);
         gallery.SetProperty("model", modelSource);

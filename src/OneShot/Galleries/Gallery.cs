@@ -102,23 +102,7 @@ public sealed class Gallery : IDisposable
     /// <summary>Reads what the gallery file at <paramref name="path"/> holds without an embedder: fingerprint, classes, counts, properties, classifier.</summary>
     /// <exception cref="GalleryFormatException">The file is not a gallery, is newer, truncated or corrupt.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static GalleryInfo ReadInfo(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var content = GalleryFile.Read(path);
-        var counts = new int[content.Labels.Count];
-        foreach (int label in content.EntryLabels)
-        {
-            counts[label]++;
-        }
-
-        return new GalleryInfo(
-            content.Fingerprint,
-            content.EmbeddingSize,
-            content.Labels.Select((l, i) => new KeyValuePair<string, int>(l, counts[i])).ToArray(),
-            content.Properties,
-            content.ClassifierJson is null ? null : ReadClassifier(path, content.ClassifierJson));
-    }
+    public static GalleryInfo ReadInfo(string path) => SavedGallery.Read(path).Info;
 
     /// <summary>Loads a gallery saved by <see cref="Save(string)"/>, checking that it was built with <paramref name="embedder"/>.</summary>
     /// <param name="path">The gallery file.</param>
@@ -137,21 +121,12 @@ public sealed class Gallery : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(embedder);
-        var content = GalleryFile.Read(path);
-        var expected = embedder.GetFingerprint();
-        if (content.Fingerprint != expected)
-        {
-            throw new EmbedderMismatchException(path, expected, content.Fingerprint);
-        }
+        return SavedGallery.Read(path).Open(embedder, options);
+    }
 
-        if (content.EmbeddingSize != embedder.EmbeddingSize)
-        {
-            throw new GalleryFormatException(
-                path,
-                $"The gallery file '{path}' holds {content.EmbeddingSize}-value embeddings but its embedder produces {embedder.EmbeddingSize}.");
-        }
-
-        options ??= content.ClassifierJson is null ? null : new GalleryOptions { Classifier = ReadClassifier(path, content.ClassifierJson) };
+    /// <summary>The gallery of a file's <paramref name="content"/>, already checked against <paramref name="embedder"/> by <see cref="SavedGallery.Open"/>.</summary>
+    internal static Gallery FromContent(GalleryContent content, IEmbedder embedder, EmbedderFingerprint expected, GalleryOptions? options)
+    {
         var gallery = new Gallery(embedder, options, expected);
         foreach (var (key, value) in content.Properties)
         {
@@ -385,7 +360,7 @@ public sealed class Gallery : IDisposable
         AtomicFile.Write(path, stream => GalleryFile.Write(wrapStream?.Invoke(stream) ?? stream, content));
     }
 
-    private static ClassifierOptions ReadClassifier(string path, string json)
+    internal static ClassifierOptions ReadClassifier(string path, string json)
     {
         try
         {
