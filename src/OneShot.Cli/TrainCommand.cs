@@ -28,6 +28,7 @@ internal static class TrainCommand
         var augmentStrength = new Option<double>("--augment-strength") { Description = "With --augment: multiplies the default ranges (rotation 10 deg, shear 17 deg, scale 0.8-1.2, shift 2/105 of the size).", DefaultValueFactory = _ => 1.0 };
         var withinGroup = new Option<double>("--within-group-fraction") { Description = "The fraction of episodes (0-1) whose classes all come from one alphabet (Omniglot) or subcategory (emoji): harder episodes of similar classes, as in Lake et al.'s within-alphabet task.", DefaultValueFactory = _ => 0 };
         var openSetWay = new Option<int>("--open-set-way") { Description = "Open-set training: this many extra classes per episode whose queries have no prototype; a pairwise term pushes them farther from every prototype than known queries are from their own, so an unknown threshold ('calibrate --target-far') rejects more unknowns at the same false-reject rate. Default 0 (off).", DefaultValueFactory = _ => 0 };
+        var loss = new Option<string>("--loss") { Description = "prototypical (queries against the support means) or nca (every image of the episode against all the others, Laenen & Bertinetto 2021). Classification is by prototypes either way.", DefaultValueFactory = _ => "prototypical" };
         var openSetWeight = new Option<double>("--open-set-weight") { Description = "With --open-set-way: the weight of the open-set term.", DefaultValueFactory = _ => 1.0 };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this model folder's weights (for example a shipped model, to fine-tune it episodically) instead of random ones; its backbone and preprocessing are used, so --backbone, --widths and --image-size do not apply." };
         var valInterval = new Option<int>("--val-interval") { Description = "Validate every N episodes.", DefaultValueFactory = _ => 250 };
@@ -43,7 +44,7 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         backbone.AddTo(command);
         data.AddTo(command);
-        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, augment, augmentStrength, withinGroup, openSetWay, openSetWeight, initFrom, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
+        foreach (var option in new Option[] { split, valSplit, way, shot, query, episodes, seed, lr, lrStep, lrSchedule, loss, augment, augmentStrength, withinGroup, openSetWay, openSetWeight, initFrom, valInterval, valEpisodes, patience, maxMinutes, threads, checkpoint, noResume, output })
         {
             command.Options.Add(option);
         }
@@ -101,6 +102,7 @@ internal static class TrainCommand
                 LearningRate = result.GetValue(lr),
                 LrStepEpisodes = result.GetValue(lrStep),
                 LrSchedule = ParseSchedule(result.GetValue(lrSchedule)!),
+                Loss = ParseLoss(result.GetValue(loss)!, result.GetValue(openSetWay)),
                 Augmentation = result.GetValue(augment) ? ScaledAugmentation(result.GetValue(augmentStrength)) : null,
                 WithinGroupFraction = WithinGroupFraction(result.GetValue(withinGroup)),
                 ClassGroups = result.GetValue(withinGroup) > 0 ? ClassGroupsOf(train) : null,
@@ -200,6 +202,7 @@ internal static class TrainCommand
                 ["learningRate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
                 ["lrStepEpisodes"] = options.LrStepEpisodes.ToString(CultureInfo.InvariantCulture),
                 ["lrSchedule"] = options.LrSchedule.ToString().ToLowerInvariant(),
+                ["loss"] = options.Loss.ToString().ToLowerInvariant(),
                 ["augmentStrength"] = options.Augmentation is null ? "none" : result.GetValue(augmentStrength).ToString("R", CultureInfo.InvariantCulture),
                 ["withinGroupFraction"] = options.WithinGroupFraction.ToString("R", CultureInfo.InvariantCulture),
                 ["openSetWay"] = options.OpenSetWay.ToString(CultureInfo.InvariantCulture),
@@ -233,6 +236,14 @@ internal static class TrainCommand
         OmniglotDataset omniglot => omniglot.ClassGroups,
         EmojiDataset emoji => emoji.ClassGroups,
         _ => throw new ArgumentException("--within-group-fraction needs --omniglot (alphabets) or --emoji (subcategories) training data; this dataset has no class groups."),
+    };
+
+    private static EpisodeLoss ParseLoss(string value, int openSetWay) => value.ToLowerInvariant() switch
+    {
+        "prototypical" => EpisodeLoss.Prototypical,
+        "nca" when openSetWay > 0 => throw new ArgumentException($"--loss nca cannot be combined with --open-set-way {openSetWay.ToString(CultureInfo.InvariantCulture)}: the open-set term works on prototypes; use --loss prototypical."),
+        "nca" => EpisodeLoss.Nca,
+        _ => throw new ArgumentException($"--loss: expected prototypical or nca; got '{value}'."),
     };
 
     internal static LearningRateSchedule ParseSchedule(string value) => value.ToLowerInvariant() switch

@@ -93,6 +93,44 @@ internal static class PrototypicalLoss
         return nn.functional.softplus(unknown - known).mean().MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Neighbourhood component analysis over a batch (<see cref="EpisodeLoss.Nca"/>): with logits
+    /// <c>l_ij = −d(x_i, x_j) / temperature</c>, every image i is an anchor with loss
+    /// <c>logsumexp_{j≠i} l_ij − logsumexp_{j≠i, y_j = y_i} l_ij</c> (minus the log of the probability that a
+    /// neighbour drawn in proportion to <c>exp(l_ij)</c> shares its class); the result is the mean over anchors.
+    /// </summary>
+    /// <param name="embeddings">The batch's embeddings <c>[M,D]</c>.</param>
+    /// <param name="labels">Their labels, int64 <c>[M]</c>; every label must occur at least twice.</param>
+    /// <param name="metric">The distance.</param>
+    /// <param name="temperature">The softmax temperature (positive); null uses <see cref="ClassifierOptions.DefaultTemperatureFor"/> the metric.</param>
+    /// <returns>A scalar loss tensor, owned by the caller.</returns>
+    /// <exception cref="ArgumentException">The shapes do not match, or an image has no other image of its class.</exception>
+    public static Tensor Nca(Tensor embeddings, Tensor labels, DistanceMetric metric = DistanceMetric.SquaredEuclidean, double? temperature = null)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (embeddings.dim() != 2 || labels.dim() != 1 || labels.shape[0] != embeddings.shape[0] || embeddings.shape[0] < 2)
+        {
+            throw new ArgumentException(
+                $"Expected at least two embeddings [M,D] with labels [M]; got [{string.Join(",", embeddings.shape)}] and [{string.Join(",", labels.shape)}].",
+                nameof(labels));
+        }
+
+        using var scope = NewDisposeScope();
+        var logits = Logits(embeddings, embeddings, metric, temperature);
+        var y = labels.to(embeddings.device);
+        var self = eye(embeddings.shape[0], dtype: ScalarType.Bool, device: embeddings.device);
+        var positives = y.unsqueeze(0).eq(y.unsqueeze(1)).logical_and(self.logical_not());
+        if (!positives.any(1).all().item<bool>())
+        {
+            throw new ArgumentException("Every image needs at least one other image of its class in the batch (shot + query of at least 2).", nameof(labels));
+        }
+
+        var all = logits.masked_fill(self, double.NegativeInfinity).logsumexp(1);
+        var same = logits.masked_fill(positives.logical_not(), double.NegativeInfinity).logsumexp(1);
+        return (all - same).mean().MoveToOuterDisposeScope();
+    }
+
     /// <summary>The class prototypes <c>[N,D]</c>: the mean support embedding of each label.</summary>
     /// <exception cref="ArgumentException">The shapes do not match, or a label has no support item.</exception>
     public static Tensor Prototypes(Tensor supportEmbeddings, Tensor supportLabels, int way)

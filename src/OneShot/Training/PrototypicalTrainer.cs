@@ -67,6 +67,13 @@ public sealed class PrototypicalTrainer
         ArgumentNullException.ThrowIfNull(train);
         DatasetShape.EnsureFits(embedder, train, nameof(train));
         var o = Options;
+        if (o.Loss == EpisodeLoss.Nca && o.OpenSetWay > 0)
+        {
+            throw new ArgumentException(
+                $"OpenSetWay {o.OpenSetWay} needs the prototypical loss; Loss is {o.Loss}. Set OpenSetWay to 0 or Loss to {EpisodeLoss.Prototypical}.",
+                nameof(PrototypicalTrainerOptions.Loss));
+        }
+
         int drawn = o.Way + o.OpenSetWay;
         var sampler = new EpisodeSampler(train, drawn, o.Shot, o.Query);
         EpisodeSampler? groupSampler = null;

@@ -90,6 +90,13 @@ public sealed record PrototypicalTrainerOptions
     /// <summary>The weight of the open-set term when <see cref="OpenSetWay"/> is above 0, positive. Default 1.</summary>
     public double OpenSetWeight { get => _openSetWeight; init => _openSetWeight = Positive(value, nameof(OpenSetWeight)); }
 
+    /// <summary>
+    /// The loss of a step: <see cref="EpisodeLoss.Prototypical"/> (the default) or <see cref="EpisodeLoss.Nca"/> over
+    /// all images of the episode, with the same <see cref="Metric"/> and <see cref="Temperature"/>. NCA cannot be combined
+    /// with <see cref="OpenSetWay"/>.
+    /// </summary>
+    public EpisodeLoss Loss { get; init; } = EpisodeLoss.Prototypical;
+
     /// <summary>With <see cref="LearningRateSchedule.Step"/>: the learning rate is multiplied by <see cref="LrGamma"/> every this many episodes. Default 2,000.</summary>
     public int LrStepEpisodes { get => _lrStepEpisodes; init => _lrStepEpisodes = AtLeast(value, 1, nameof(LrStepEpisodes)); }
 
@@ -168,7 +175,8 @@ public sealed record PrototypicalTrainerOptions
             : string.Create(CultureInfo.InvariantCulture, $";augment={a.RotationDegrees:R},{a.ShearDegrees:R},{a.ScaleMin:R},{a.ScaleMax:R},{a.TranslateFraction:R}");
         string within = WithinGroupFraction == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $";withingroup={WithinGroupFraction:R}");
         string openSet = OpenSetWay == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $";openset={OpenSetWay},{OpenSetWeight:R}");
-        return schedule + augment + within + openSet;
+        string loss = Loss == EpisodeLoss.Prototypical ? string.Empty : $";loss={Loss}";
+        return schedule + augment + within + openSet + loss;
     }
 
     private static int AtLeast(int value, int minimum, string name) =>

@@ -168,6 +168,20 @@ internal sealed class PrototypicalTrainingRun : IDisposable
         var support = embeddings.narrow(0, 0, supportCount);
         var query = embeddings.narrow(0, supportCount, embeddings.shape[0] - supportCount);
         int way = _options.Way;
+        if (_options.Loss == EpisodeLoss.Nca)
+        {
+            // Every image of the episode is an anchor against all the others; the prototypes only measure accuracy.
+            var nca = PrototypicalLoss.Nca(embeddings, cat(new[] { supportLabels, batch.QueryLabels }, 0), _options.Metric, _options.Temperature);
+            double accuracy;
+            using (no_grad())
+            {
+                using var measured = PrototypicalLoss.Compute(support, supportLabels, query, batch.QueryLabels, way, _options.Metric, _options.Temperature);
+                accuracy = measured.Accuracy;
+            }
+
+            return Update(nca, accuracy);
+        }
+
         if (_options.OpenSetWay == 0)
         {
             using var plain = PrototypicalLoss.Compute(support, supportLabels, query, batch.QueryLabels, way, _options.Metric, _options.Temperature);
