@@ -210,8 +210,9 @@ internal static class TrainCommand
                 ["initFrom"] = initDir is null ? "none" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(initDir))),
                 ["wallTimeSeconds"] = outcome.WallTime.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
             };
-            ModelFile.Save(embedder, outDir, $"{embedder.Architecture} prototypical network trained on {name} {trainSplit}", info);
-            metrics.Publish(outDir, $"{options.Way}-way {options.Shot}-shot prototypical training on {name} {trainSplit}");
+            string method = options.Loss == EpisodeLoss.Nca ? "NCA" : "prototypical";
+            ModelFile.Save(embedder, outDir, $"{embedder.Architecture} {(options.Loss == EpisodeLoss.Nca ? "embedder (NCA loss)" : "prototypical network")} trained on {name} {trainSplit}", info);
+            metrics.Publish(outDir, $"{options.Way}-way {options.Shot}-shot {method} training on {name} {trainSplit}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"saved {outDir}: {outcome.EpisodesRun} episodes this run (from {outcome.StartEpisode}), {outcome.WallTime.TotalMinutes:F1} min, best validation accuracy {outcome.BestValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "n/a"}"));
             return ExitCodes.Success;
