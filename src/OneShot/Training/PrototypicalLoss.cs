@@ -126,8 +126,9 @@ internal static class PrototypicalLoss
             throw new ArgumentException("Every image needs at least one other image of its class in the batch (shot + query of at least 2).", nameof(labels));
         }
 
-        var all = logits.masked_fill(self, double.NegativeInfinity).logsumexp(1);
-        var same = logits.masked_fill(positives.logical_not(), double.NegativeInfinity).logsumexp(1);
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
+        var all = logits.masked_fill(self, minusInfinity).logsumexp(1);
+        var same = logits.masked_fill(positives.logical_not(), minusInfinity).logsumexp(1);
         return (all - same).mean().MoveToOuterDisposeScope();
     }
 
